@@ -1,0 +1,253 @@
+"""The ``docmill`` command line (Typer): run, plugins, schema, show, config."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipeline.environment import configure
+from pipeline.plugins import Manager, PluginLoadWarning, build_manager
+from pipeline.records import SCHEMA_VERSION
+from pipeline.settings import (
+    PluginSettingsError,
+    Settings,
+    check_plugin_settings,
+    raw_plugin_settings,
+)
+
+#: Exit codes: success; some inputs became rejects; bad usage (Click's own code).
+EXIT_OK = 0
+EXIT_REJECTS = 3
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="docmill",
+    help="Turn folders of documents into typed, offset-exact JSONL records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _usage(message: str) -> typer.Exit:
+    _err(f"Error: {message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _parse_plugin_flags(flags: list[str] | None) -> list[str]:
+    disabled = []
+    for flag in flags or []:
+        if not flag.startswith("no:") or len(flag) <= 3:
+            raise _usage(f"-p takes no:NAME to disable a plugin, not {flag!r}")
+        disabled.append(flag[3:])
+    return disabled
+
+
+def _manager(disable: list[str]) -> Manager:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PluginLoadWarning)
+        mgr = build_manager(disable=disable)
+    for w in caught:
+        _err(f"warning: {w.message}")
+    return mgr
+
+
+def check_settings(mgr: Manager) -> dict[str, Any]:
+    """Validate every plugin's settings now, so a bad value fails before any work."""
+    try:
+        checked = check_plugin_settings(mgr.ordered("settings_model"))
+    except PluginSettingsError as exc:
+        raise _usage(str(exc)) from None
+    for name in sorted(set(raw_plugin_settings()) - set(mgr.infos)):
+        _err(f"warning: settings given for unknown plugin {name!r}")
+    return {name: model.model_dump(mode="json") for name, model in checked.items()}
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to process.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", min=1, help="Documents per task run.")
+    ] = None,
+    plugin: Annotated[
+        list[str] | None, typer.Option("-p", help="no:NAME disables plugin NAME (repeatable).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs at INFO.")] = False,
+) -> None:
+    """Run every document under PATHS through the pipeline into a new run folder."""
+    import os
+
+    if verbose:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    configure()
+    settings = Settings()
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise _usage(f"no such file or folder: {', '.join(missing)}")
+    disable = sorted(set(settings.disable) | set(_parse_plugin_flags(plugin)))
+    mgr = _manager(disable)
+    check_settings(mgr)
+    out_dir = out or settings.out
+    from pipeline import flow as flow_module
+
+    bar = _progress_bar() if sys.stderr.isatty() else None
+    flow_module.set_progress(bar.update if bar else None)
+    try:
+        summary = asyncio.run(
+            flow_module.docmill_flow(
+                paths=[str(p) for p in paths],
+                out=str(out_dir),
+                batch_size=batch_size or settings.batch_size,
+                disable=disable,
+                max_bytes=settings.max_bytes,
+            )
+        )
+    finally:
+        flow_module.set_progress(None)
+        if bar:
+            bar.stop()
+    counts = summary["counts"]
+    parts = ", ".join(
+        f"{n} {k}" for k, n in counts.items() if n and k not in ("document", "reject")
+    )
+    _err(
+        f"docmill: {summary['documents']} documents, {summary['rejects']} rejects"
+        f"{', ' + parts if parts else ''} in {summary['seconds']:.1f}s -> {summary['folder']}"
+    )
+    if summary["rejects"]:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+class _Bar:
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        self.task = self.progress.add_task("documents", total=None)
+        self.progress.start()
+
+    def update(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done, total=total)
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def _progress_bar() -> _Bar:
+    return _Bar()
+
+
+plugins_app = typer.Typer(help="List and manage plugins.", invoke_without_command=True)
+app.add_typer(plugins_app, name="plugins")
+
+
+@plugins_app.callback()
+def plugins(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Include disabled plugins.")] = False,
+    hook: Annotated[str | None, typer.Option("--hook", help="Only plugins with this hook.")] = None,
+) -> None:
+    """Print the plugins as JSON: name, version, status, hooks."""
+    if ctx.invoked_subcommand is not None:
+        return
+    mgr = _manager(Settings().disable)
+    if hook is not None and not hasattr(mgr.pm.hook, hook):
+        raise _usage(f"no such hook: {hook}")
+    typer.echo(json.dumps(mgr.listing(hook=hook, include_disabled=all_), indent=2))
+
+
+@app.command()
+def schema(
+    kind: Annotated[str | None, typer.Argument(help="One record kind (default: all).")] = None,
+) -> None:
+    """Print the JSON Schema of every record kind (or one), plugins' kinds included."""
+    from pipeline.stages import record_kinds
+
+    kinds = record_kinds(_manager(Settings().disable))
+    if kind is not None:
+        if kind not in kinds:
+            raise _usage(f"unknown record kind {kind!r} (known: {', '.join(sorted(kinds))})")
+        typer.echo(json.dumps(kinds[kind].model_json_schema(), indent=2))
+        return
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "kinds": {k: t.model_json_schema() for k, t in sorted(kinds.items())},
+    }
+    typer.echo(json.dumps(doc, indent=2))
+
+
+@app.command()
+def show(
+    run_dir: Annotated[Path | None, typer.Argument(help="A run folder (default: latest).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+) -> None:
+    """Print the summary of a run (the latest by default)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.runs import MANIFEST, latest_run, read_manifest
+
+    folder = run_dir or latest_run(out or Settings().out)
+    if folder is None or not (folder / MANIFEST).is_file():
+        raise _usage("no complete run found" if folder is None else f"{folder} is not a run folder")
+    m = read_manifest(folder)
+    table = Table(title=f"run {m['run_id']}", show_header=True)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("inputs", str(m["n_inputs"]))
+    table.add_row("documents", str(m["documents"]))
+    table.add_row("rejects", str(m["rejects"]))
+    for kind, n in m["counts"].items():
+        if kind not in ("document", "reject"):
+            table.add_row(f"{kind} records", str(n))
+    for stage, secs in m["timings"].items():
+        table.add_row(f"time {stage}", f"{secs:.3f}s")
+    table.add_row("wall time", f"{m['seconds']:.3f}s")
+    Console().print(table)
+
+
+@app.command()
+def config() -> None:
+    """Print the effective settings, docmill's and each plugin's, as JSON."""
+    settings = Settings()
+    mgr = _manager(settings.disable)
+    data = {"docmill": settings.model_dump(mode="json"), "plugins": check_settings(mgr)}
+    typer.echo(json.dumps(data, indent=2))
+
+
+def _add_plugin_commands() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginLoadWarning)
+        mgr = build_manager(disable=Settings().disable)
+    for name, fn in mgr.ordered("cli_commands"):
+        try:
+            fn(app=app)
+        except Exception as exc:
+            _err(f"warning: plugin {name!r} could not add its commands: {exc}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _add_plugin_commands()
+    app()
+
+
+if __name__ == "__main__":
+    main()

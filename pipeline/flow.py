@@ -1,0 +1,246 @@
+"""The Prefect flow: documents in batches, one task per stage per batch.
+
+Task runs cost milliseconds each on Prefect's local API, so documents never get
+a task of their own: a batch goes through ``load -> clean -> segment -> extract
+-> validate`` as five task runs, and its records are written by the run's sinks
+before the next batch is read, so memory stays flat whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+from pipeline.environment import configure
+
+configure()
+
+import time  # noqa: E402
+from collections import deque  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from functools import lru_cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import PrefectFuture  # noqa: E402
+
+from pipeline import stages  # noqa: E402
+from pipeline.plugins import Manager, __version__, build_manager  # noqa: E402
+from pipeline.records import SCHEMA_VERSION, Record  # noqa: E402
+from pipeline.runs import RunFolder, new_run_id  # noqa: E402
+from pipeline.settings import DEFAULT_BATCH_SIZE, check_plugin_settings  # noqa: E402
+from pipeline.sinks import RunInfo, Sink  # noqa: E402
+from pipeline.sources import InputFile, discover  # noqa: E402
+from pipeline.stages import DocState  # noqa: E402
+
+STAGES = ("load", "clean", "segment", "extract", "validate", "export")
+
+#: Called as ``progress(done, total)`` after each batch is written (set by the CLI).
+Progress = Callable[[int, int], None]
+_progress: list[Progress] = []
+
+
+def set_progress(callback: Progress | None) -> None:
+    """Install (or remove, with None) the progress callback of this process."""
+    _progress.clear()
+    if callback is not None:
+        _progress.append(callback)
+
+
+@lru_cache(maxsize=8)
+def get_manager(disable: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> Manager:
+    """The plugin manager of this process (built once per plugin selection)."""
+    return build_manager(disable=disable, only=only)
+
+
+Timed = tuple[list[DocState], float]
+
+
+def _timed(fn: Callable[[], list[DocState]]) -> Timed:
+    t0 = time.perf_counter()
+    states = fn()
+    return states, time.perf_counter() - t0
+
+
+_TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="load", **_TASK_OPTIONS)
+def load_task(
+    items: list[InputFile], disable: tuple[str, ...], only: tuple[str, ...] | None, max_bytes: int
+) -> Timed:
+    """Read and load one batch of inputs."""
+    mgr = get_manager(disable, only)
+    return _timed(lambda: stages.load_batch(mgr, items, max_bytes))
+
+
+def _stage_task(stage: str) -> Any:
+    def run(upstream: Timed, disable: tuple[str, ...], only: tuple[str, ...] | None) -> Timed:
+        mgr = get_manager(disable, only)
+        kinds = stages.record_kinds(mgr)
+        return _timed(lambda: stages.run_stage(stage, mgr, upstream[0], kinds))
+
+    run.__name__ = f"{stage}_task"
+    run.__doc__ = f"Run the {stage} stage over one batch."
+    return task(name=stage, **_TASK_OPTIONS)(run)
+
+
+clean_task = _stage_task("clean")
+segment_task = _stage_task("segment")
+extract_task = _stage_task("extract")
+validate_task = _stage_task("validate")
+
+
+def _batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+class _Run:
+    """Book-keeping of one run in the flow process: sinks, dedup, counts, timings."""
+
+    def __init__(self, mgr: Manager, folder: RunFolder) -> None:
+        self.kinds = stages.record_kinds(mgr)
+        self.info = RunInfo(run_id=folder.run_id, folder=folder.tmp, kinds=self.kinds)
+        self.sinks: list[Sink] = []
+        for _name, fn in mgr.ordered("export_sink"):
+            sink = fn(run=self.info)
+            if sink is not None:
+                self.sinks.append(sink)
+        self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
+        self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        self.inputs: list[dict[str, Any]] = []
+        self.seen: dict[str, str] = {}
+
+    def write(self, states: list[DocState]) -> None:
+        t0 = time.perf_counter()
+        for state in states:
+            if state.alive and state.sha256 in self.seen:
+                state.fail(
+                    "load",
+                    stages.FRAMEWORK,
+                    f"same content as {self.seen[state.sha256]} (a duplicate input)",
+                )
+            elif state.alive:
+                self.seen[state.sha256] = state.source
+            records: list[Record] = state.output()
+            for sink in self.sinks:
+                sink.write(records)
+            for r in records:
+                self.counts[r.kind] = self.counts.get(r.kind, 0) + 1
+            self.inputs.append(
+                {
+                    "source": state.source,
+                    "sha256": state.sha256 or None,
+                    "status": "document" if state.alive else "reject",
+                    "id": state.document.id if state.alive and state.document else None,
+                }
+            )
+        self.timings["export"] += time.perf_counter() - t0
+
+    def close(self) -> None:
+        t0 = time.perf_counter()
+        for sink in self.sinks:
+            sink.close()
+        self.timings["export"] += time.perf_counter() - t0
+
+
+@flow(name="docmill", log_prints=False, validate_parameters=True)
+async def docmill_flow(
+    paths: list[str],
+    out: str = "outputs",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    disable: list[str] | None = None,
+    only: list[str] | None = None,
+    max_bytes: int = 50_000_000,
+    in_flight: int = 1,
+) -> dict[str, Any]:
+    """Run every input under ``paths`` through the five stages into a new run folder.
+
+    ``in_flight`` batches are submitted before the oldest is written: keep 1 with
+    the default thread runner (CPU-bound plugins gain nothing from threads), raise
+    it to the number of workers with a process or Dask task runner.
+
+    Returns the run summary (also written as ``manifest.json``).
+    """
+    started = datetime.now(UTC)
+    out_dir = Path(out)
+    dis = tuple(sorted(disable or ()))
+    onl = tuple(sorted(only)) if only else None
+    mgr = get_manager(dis, onl)
+    check_plugin_settings(mgr.ordered("settings_model"))
+    items = discover(paths, exclude=[out_dir])
+    folder = RunFolder(out_dir, new_run_id(started))
+    folder.create()
+    try:
+        run = _Run(mgr, folder)
+        pending: deque[PrefectFuture[Timed]] = deque()
+        done = 0
+
+        def drain_one() -> None:
+            nonlocal done
+            states, _ = pending.popleft().result()
+            run.write(states)
+            done += len(states)
+            for cb in _progress:
+                cb(done, len(items))
+
+        timings_futures: list[list[PrefectFuture[Timed]]] = []
+        for batch in _batches(items, batch_size):
+            f_load = load_task.submit(batch, dis, onl, max_bytes)
+            f_clean = clean_task.submit(f_load, dis, onl)
+            f_seg = segment_task.submit(f_clean, dis, onl)
+            f_ext = extract_task.submit(f_seg, dis, onl)
+            f_val = validate_task.submit(f_ext, dis, onl)
+            timings_futures.append([f_load, f_clean, f_seg, f_ext, f_val])
+            pending.append(f_val)
+            while len(pending) >= max(1, in_flight):
+                drain_one()
+            _collect_timings(run, timings_futures)
+        while pending:
+            drain_one()
+        _collect_timings(run, timings_futures)
+        run.close()
+        manifest = _manifest(run, folder, mgr, started, batch_size, len(items))
+        final = folder.finish(manifest)
+    except BaseException:
+        folder.abandon()
+        raise
+    manifest["folder"] = str(final)
+    return manifest
+
+
+def _collect_timings(run: _Run, futures: list[list[PrefectFuture[Timed]]]) -> None:
+    """Add the timings of finished batches (keeps no state alive after its batch)."""
+    while futures and all(f.state.is_final() for f in futures[0]):
+        for stage, fut in zip(STAGES, futures.pop(0), strict=False):
+            run.timings[stage] += fut.result()[1]
+
+
+def _manifest(
+    run: _Run,
+    folder: RunFolder,
+    mgr: Manager,
+    started: datetime,
+    batch_size: int,
+    n_inputs: int,
+) -> dict[str, Any]:
+    finished = datetime.now(UTC)
+    documents = run.counts.get("document", 0)
+    rejects = run.counts.get("reject", 0)
+    return {
+        "run_id": folder.run_id,
+        "schema_version": SCHEMA_VERSION,
+        "docmill_version": __version__,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "seconds": round((finished - started).total_seconds(), 3),
+        "batch_size": batch_size,
+        "inputs": run.inputs,
+        "n_inputs": n_inputs,
+        "documents": documents,
+        "rejects": rejects,
+        "plugins": mgr.versions(),
+        "counts": dict(sorted(run.counts.items())),
+        "files": {kind: t.file_name() for kind, t in sorted(run.kinds.items())},
+        "timings": {k: round(v, 4) for k, v in run.timings.items()},
+    }

@@ -1,0 +1,129 @@
+"""Settings: ``docmill.toml``, ``[tool.docmill]`` in pyproject.toml, ``DOCMILL_*`` env vars.
+
+Precedence, highest first: command-line flags, environment, ``docmill.toml``,
+``[tool.docmill]`` of ``pyproject.toml`` (both read from the current folder),
+defaults. Plugin settings live under ``[plugins.NAME]`` (or
+``DOCMILL_PLUGINS__NAME__KEY``) and are validated against the model a plugin
+declares with the ``settings_model`` hook.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    PyprojectTomlConfigSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE = "docmill.toml"
+DEFAULT_BATCH_SIZE = 64
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Settings(BaseSettings):
+    """docmill's own settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DOCMILL_",
+        extra="ignore",
+        toml_file=CONFIG_FILE,
+        pyproject_toml_table_header=("tool", "docmill"),
+    )
+
+    out: Path = Field(default=Path("outputs"), description="Folder that receives run folders.")
+    batch_size: int = Field(
+        default=DEFAULT_BATCH_SIZE, ge=1, description="Documents per Prefect task run."
+    )
+    disable: list[str] = Field(default_factory=list, description="Plugins not to load.")
+    max_bytes: int = Field(
+        default=50_000_000, ge=1, description="Inputs larger than this are rejected unread."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls),
+            PyprojectTomlConfigSettingsSource(settings_cls),
+        )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The ``[plugins.NAME]`` tables and ``DOCMILL_PLUGINS__NAME__KEY`` variables, merged."""
+    here = cwd or Path.cwd()
+    merged: dict[str, dict[str, Any]] = {}
+    pyproject = _read_toml(here / "pyproject.toml").get("tool", {}).get("docmill", {})
+    for source in (pyproject.get("plugins", {}), _read_toml(here / CONFIG_FILE).get("plugins", {})):
+        for name, table in source.items():
+            if isinstance(table, dict):
+                merged.setdefault(name, {}).update(table)
+    prefix = "DOCMILL_PLUGINS__"
+    for key, value in sorted(os.environ.items()):
+        if key.upper().startswith(prefix):
+            name, _, field = key[len(prefix) :].partition("__")
+            if name and field:
+                merged.setdefault(name.lower(), {})[field.lower()] = value
+    return merged
+
+
+@cache
+def plugin_settings(name: str, model: type[M]) -> M:
+    """The validated settings of plugin ``name`` (defaults where nothing is set)."""
+    return model.model_validate(raw_plugin_settings().get(name, {}))
+
+
+class PluginSettingsError(ValueError):
+    """A plugin's settings do not validate; the message names the plugin and fields."""
+
+    def __init__(self, plugin: str, errors: str) -> None:
+        super().__init__(f"invalid settings for plugin {plugin!r}: {errors}")
+        self.plugin = plugin
+
+
+def check_plugin_settings(
+    declared: Iterable[tuple[str, Callable[..., Any]]],
+) -> dict[str, BaseModel]:
+    """Validate every plugin's settings (``Manager.ordered("settings_model")``) now.
+
+    Returns name -> validated settings; raises :class:`PluginSettingsError` on the
+    first plugin whose settings do not validate.
+    """
+    result: dict[str, BaseModel] = {}
+    for name, fn in declared:
+        model = fn()
+        if model is None:
+            continue
+        try:
+            result[name] = plugin_settings(name, model)
+        except ValidationError as exc:
+            errors = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise PluginSettingsError(name, errors) from None
+    return dict(sorted(result.items()))

