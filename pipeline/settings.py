@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +50,13 @@ class Settings(BaseSettings):
     max_bytes: int = Field(
         default=50_000_000, ge=1, description="Inputs larger than this are rejected unread."
     )
+    order: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "Hook name -> plugin names in the order they run, overriding tryfirst/trylast; "
+            "unlisted plugins run after them, or where '...' stands."
+        ),
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -74,6 +82,35 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+def configured_order() -> dict[str, list[str]]:
+    """The ``[order]`` table of the settings: hook name -> plugin names."""
+    return Settings().order
+
+
+#: Values set by :func:`override_plugin_settings` (tests), applied over everything.
+_overrides: dict[str, dict[str, Any]] = {}
+
+
+@contextmanager
+def override_plugin_settings(values: Mapping[str, Mapping[str, Any]]) -> Iterator[None]:
+    """Set plugin settings (``{"NAME": {"key": value}}``) for the duration of a block.
+
+    Meant for tests: the values take precedence over files and environment, are
+    validated like any other, and are gone (with :func:`plugin_settings`'s cache)
+    when the block ends.
+    """
+    saved = {name: dict(table) for name, table in _overrides.items()}
+    for name, table in values.items():
+        _overrides.setdefault(name, {}).update(table)
+    plugin_settings.cache_clear()
+    try:
+        yield
+    finally:
+        _overrides.clear()
+        _overrides.update(saved)
+        plugin_settings.cache_clear()
+
+
 def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
     """The ``[plugins.NAME]`` tables and ``DOCMILL_PLUGINS__NAME__KEY`` variables, merged."""
     here = cwd or Path.cwd()
@@ -89,6 +126,8 @@ def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
             name, _, field = key[len(prefix) :].partition("__")
             if name and field:
                 merged.setdefault(name.lower(), {})[field.lower()] = value
+    for name, table in _overrides.items():
+        merged.setdefault(name, {}).update(table)
     return merged
 
 
