@@ -25,8 +25,10 @@ def test_disable_by_name_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "extract_dates" not in [n for n, _ in mgr.ordered("extract")]
     monkeypatch.setenv("DOCMILL_DISABLE_PLUGINS", "clean_boilerplate, extract_entities")
     mgr = build_manager()
-    assert [n for n, _ in mgr.ordered("clean")] == ["clean_unicode"]
-    assert [n for n, _ in mgr.ordered("extract")] == ["extract_dates"]
+    cleaners = [n for n, _ in mgr.ordered("clean")]
+    extractors = [n for n, _ in mgr.ordered("extract")]
+    assert "clean_boilerplate" not in cleaners and "clean_unicode" in cleaners
+    assert "extract_entities" not in extractors and "extract_dates" in extractors
 
 
 def test_env_lists_the_only_plugins_to_load(monkeypatch: pytest.MonkeyPatch) -> None:
