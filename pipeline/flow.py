@@ -24,14 +24,20 @@ from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 
-from pipeline import stages  # noqa: E402
+from pipeline import cache, stages, worker  # noqa: E402
+from pipeline.cache import Reused  # noqa: E402
 from pipeline.plugins import Manager, __version__, build_manager  # noqa: E402
 from pipeline.records import SCHEMA_VERSION, Record  # noqa: E402
 from pipeline.runs import RunFolder, new_run_id  # noqa: E402
-from pipeline.settings import DEFAULT_BATCH_SIZE, check_plugin_settings  # noqa: E402
+from pipeline.settings import (  # noqa: E402
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_TIME_LIMIT,
+    check_plugin_settings,
+)
 from pipeline.sinks import RunInfo, Sink  # noqa: E402
 from pipeline.sources import InputFile, discover  # noqa: E402
 from pipeline.stages import DocState  # noqa: E402
+from pipeline.summary import file_hashes, publish_summary  # noqa: E402
 
 STAGES = ("load", "clean", "segment", "extract", "validate", "export")
 
@@ -67,18 +73,38 @@ _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fal
 
 @task(name="load", **_TASK_OPTIONS)
 def load_task(
-    items: list[InputFile], disable: tuple[str, ...], only: tuple[str, ...] | None, max_bytes: int
+    items: list[InputFile],
+    disable: tuple[str, ...],
+    only: tuple[str, ...] | None,
+    max_bytes: int,
+    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> Timed:
-    """Read and load one batch of inputs."""
+    """Read and load one batch of inputs (each under ``time_limit``, see :mod:`pipeline.worker`)."""
     mgr = get_manager(disable, only)
-    return _timed(lambda: stages.load_batch(mgr, items, max_bytes))
+    kinds = stages.record_kinds(mgr)
+    return _timed(
+        lambda: worker.run_guarded(
+            "load", mgr, items, kinds, disable=disable, only=only,
+            time_limit=time_limit, max_bytes=max_bytes,
+        )
+    )
 
 
 def _stage_task(stage: str) -> Any:
-    def run(upstream: Timed, disable: tuple[str, ...], only: tuple[str, ...] | None) -> Timed:
+    def run(
+        upstream: Timed,
+        disable: tuple[str, ...],
+        only: tuple[str, ...] | None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+    ) -> Timed:
         mgr = get_manager(disable, only)
         kinds = stages.record_kinds(mgr)
-        return _timed(lambda: stages.run_stage(stage, mgr, upstream[0], kinds))
+        return _timed(
+            lambda: worker.run_guarded(
+                stage, mgr, upstream[0], kinds, disable=disable, only=only,
+                time_limit=time_limit, max_bytes=0,
+            )
+        )
 
     run.__name__ = f"{stage}_task"
     run.__doc__ = f"Run the {stage} stage over one batch."
@@ -110,6 +136,27 @@ class _Run:
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         self.inputs: list[dict[str, Any]] = []
         self.seen: dict[str, str] = {}
+        self.reused = 0
+
+    def write_reused(self, entry: Reused) -> None:
+        """Write a document's records taken from an earlier run (see pipeline.cache)."""
+        t0 = time.perf_counter()
+        records = entry.records(self.kinds)
+        self.seen[entry.sha256] = entry.source
+        for sink in self.sinks:
+            sink.write(records)
+        for r in records:
+            self.counts[r.kind] = self.counts.get(r.kind, 0) + 1
+        self.inputs.append(
+            {
+                "source": entry.source,
+                "sha256": entry.sha256,
+                "status": "document",
+                "id": entry.doc_id,
+            }
+        )
+        self.reused += 1
+        self.timings["export"] += time.perf_counter() - t0
 
     def write(self, states: list[DocState]) -> None:
         t0 = time.perf_counter()
@@ -153,12 +200,18 @@ async def docmill_flow(
     only: list[str] | None = None,
     max_bytes: int = 50_000_000,
     in_flight: int = 1,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    full: bool = False,
 ) -> dict[str, Any]:
     """Run every input under ``paths`` through the five stages into a new run folder.
 
     ``in_flight`` batches are submitted before the oldest is written: keep 1 with
     the default thread runner (CPU-bound plugins gain nothing from threads), raise
     it to the number of workers with a process or Dask task runner.
+
+    Unless ``full``, a document whose bytes, source name, plugins and settings are
+    unchanged since an earlier run under ``out`` is not processed again: its
+    records are copied from that run (:mod:`pipeline.cache`).
 
     Returns the run summary (also written as ``manifest.json``).
     """
@@ -167,30 +220,54 @@ async def docmill_flow(
     dis = tuple(sorted(disable or ()))
     onl = tuple(sorted(only)) if only else None
     mgr = get_manager(dis, onl)
-    check_plugin_settings(mgr.ordered("settings_model"))
+    checked = check_plugin_settings(mgr.ordered("settings_model"))
     items = discover(paths, exclude=[out_dir])
+    fingerprint = cache.fingerprint(
+        mgr,
+        {name: model.model_dump(mode="json") for name, model in checked.items()},
+        stages.record_kinds(mgr),
+    )
+    reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
+    todo = [item for item in items if item.name not in reusable]
+    if todo and time_limit > 0:
+        worker.prestart(dis, onl)  # the worker imports its plugins while Prefect gets going
     folder = RunFolder(out_dir, new_run_id(started))
     folder.create()
     try:
         run = _Run(mgr, folder)
         pending: deque[PrefectFuture[Timed]] = deque()
+        order = deque(items)  # inputs are written in name order, reused or not
+        ready: dict[str, DocState] = {}
         done = 0
 
-        def drain_one() -> None:
+        def write_ready() -> None:
             nonlocal done
-            states, _ = pending.popleft().result()
-            run.write(states)
-            done += len(states)
+            while order:
+                name = order[0].name
+                if name in reusable:
+                    run.write_reused(reusable.pop(name))
+                elif name in ready:
+                    run.write([ready.pop(name)])
+                else:
+                    break
+                order.popleft()
+                done += 1
             for cb in _progress:
                 cb(done, len(items))
 
+        def drain_one() -> None:
+            states, _ = pending.popleft().result()
+            ready.update((state.source, state) for state in states)
+            write_ready()
+
         timings_futures: list[list[PrefectFuture[Timed]]] = []
-        for batch in _batches(items, batch_size):
-            f_load = load_task.submit(batch, dis, onl, max_bytes)
-            f_clean = clean_task.submit(f_load, dis, onl)
-            f_seg = segment_task.submit(f_clean, dis, onl)
-            f_ext = extract_task.submit(f_seg, dis, onl)
-            f_val = validate_task.submit(f_ext, dis, onl)
+        write_ready()
+        for batch in _batches(todo, batch_size):
+            f_load = load_task.submit(batch, dis, onl, max_bytes, time_limit)
+            f_clean = clean_task.submit(f_load, dis, onl, time_limit)
+            f_seg = segment_task.submit(f_clean, dis, onl, time_limit)
+            f_ext = extract_task.submit(f_seg, dis, onl, time_limit)
+            f_val = validate_task.submit(f_ext, dis, onl, time_limit)
             timings_futures.append([f_load, f_clean, f_seg, f_ext, f_val])
             pending.append(f_val)
             while len(pending) >= max(1, in_flight):
@@ -199,13 +276,23 @@ async def docmill_flow(
         while pending:
             drain_one()
         _collect_timings(run, timings_futures)
+        if order:  # every input is written exactly once, or the run fails
+            raise RuntimeError(f"internal error: {len(order)} inputs were never written")
         run.close()
         manifest = _manifest(run, folder, mgr, started, batch_size, len(items))
+        manifest["cache"] = {
+            "fingerprint": fingerprint,
+            "full": full,
+            "reused": run.reused,
+            "reprocessed": len(items) - run.reused,
+        }
+        manifest["hashes"] = file_hashes(folder.tmp)
         final = folder.finish(manifest)
     except BaseException:
         folder.abandon()
         raise
     manifest["folder"] = str(final)
+    await publish_summary(manifest)
     return manifest
 
 
