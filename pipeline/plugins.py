@@ -35,8 +35,12 @@ from pipeline.hookspecs import PROJECT
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.load_text",
+    "plugins.load_html",
+    "plugins.load_pdf",
+    "plugins.load_docx",
     "plugins.clean_unicode",
     "plugins.clean_boilerplate",
+    "plugins.clean_markdown",
     "plugins.clean_glued",
     "plugins.clean_mojibake",
     "plugins.segment_text",

@@ -117,6 +117,8 @@ class Segment(Span):
     kind: Literal["segment"] = "segment"
     type: Literal["paragraph", "sentence"]
     index: int = -1
+    #: The 1-based page the segment starts on, for paginated sources (PDF); else null.
+    page: int | None = None
     id_fields: ClassVar[tuple[str, ...]] = ("type",)
 
 

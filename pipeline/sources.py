@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
+import glob
+import io
 import mimetypes
 import os
+import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,21 +26,60 @@ _EXTRA_TYPES = {
 }
 
 
+DOCX = _EXTRA_TYPES[".docx"]
+_HTML_START = (b"<!doctype html", b"<html", b"<?xml")
+_HTML_TAGS = (b"<head", b"<body", b"<meta ", b"<title>", b"<article")
+_FRONT_MATTER = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n(?:[^\n]*\n){0,200}?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)"
+)
+_MD_HINT = re.compile(rb"^(?:#{1,6} \S|```)", re.MULTILINE)
+
+
 def guess_media_type(name: str, data: bytes) -> str:
-    """Media type by content sniffing first, file extension second."""
-    head = data[:1024].lstrip()
-    lower = head.lower()
-    if data.startswith(b"%PDF-"):
+    """Media type by content sniffing first, file extension second.
+
+    Content decides when it is unambiguous: PDF (``%PDF-`` within the first KiB),
+    DOCX (a ZIP holding ``word/document.xml``), HTML (a doctype or ``<html>``
+    near the start, or head/body tags in a file whose name says nothing else).
+    Then the extension decides; a file without a known extension is Markdown when
+    it opens with YAML front matter or has Markdown headings, else plain text if
+    it looks textual (the text loader still refuses binary content).
+    """
+    head = data[:1024]
+    if b"%PDF-" in head:
         return "application/pdf"
-    if data.startswith(b"PK\x03\x04") and name.lower().endswith(".docx"):
-        return _EXTRA_TYPES[".docx"]
-    if lower.startswith((b"<!doctype html", b"<html")) or b"<html" in lower[:512]:
-        return "text/html"
+    if data.startswith(b"PK\x03\x04"):
+        if _is_docx(data):
+            return DOCX
+        if name.lower().endswith(".docx"):
+            return DOCX  # a damaged Word file: the DOCX loader says why it cannot read it
+        return "application/zip"
+    lower = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     ext = os.path.splitext(name)[1].lower()
+    if lower.startswith(_HTML_START[:2]) or b"<html" in lower[:512]:
+        return "text/html"
+    if lower.startswith(_HTML_START[2]) and b"<html" in data[:2048].lower():
+        return "text/html"  # XHTML
     if ext in _EXTRA_TYPES:
         return _EXTRA_TYPES[ext]
+    if lower.startswith(b"<") and any(tag in lower for tag in _HTML_TAGS):
+        return "text/html"
     guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
+    if guessed:
+        return guessed
+    if _FRONT_MATTER.match(data) or _MD_HINT.search(data[:4096]):
+        return "text/markdown"
+    if ext == "" and b"\x00" not in data[:8192]:
+        return "text/plain"
+    return "application/octet-stream"
+
+
+def _is_docx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -69,28 +113,122 @@ def _is_hidden(part: str) -> bool:
     return part.startswith(".") and part not in (".", "..")
 
 
-def discover(paths: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[InputFile]:
-    """Every input file under ``paths`` (files and folders, recursive), sorted by name.
+#: Characters that make a PATH argument a glob pattern (when no such file exists).
+_GLOB_CHARS = frozenset("*?[")
 
-    Hidden files and folders and the folders in ``exclude`` (the output folder) are
-    skipped inside folders; a file named explicitly is always taken. Raises
-    ``FileNotFoundError`` for a path that does not exist.
+
+def discover(
+    paths: Iterable[str | Path],
+    exclude: Iterable[Path] = (),
+    include_globs: Iterable[str] = (),
+    exclude_globs: Iterable[str] = (),
+) -> list[InputFile]:
+    """Every input file ``paths`` name, sorted by display name.
+
+    Each path is a file, a folder (read recursively), a glob pattern (``*``, ``?``,
+    ``[...]``, ``**`` for any depth; used when no file has that literal name) or
+    ``@LIST``: a text file naming one path, folder or glob per line (blank lines
+    and ``#`` comments skipped, relative entries read from the list's folder).
+    Hidden files and folders and the folders in ``exclude`` (the output folder)
+    are skipped inside folders and glob matches; a file named explicitly is
+    always taken. ``include_globs`` keeps only files whose display name or file
+    name matches one of them; ``exclude_globs`` drops matching files.
+
+    Display names are relative: ``<folder name>/<path below it>`` for files found
+    in a folder, the file name otherwise (with parent folders prepended when two
+    different files would share a name). A file reached twice is read once.
+    Raises ``FileNotFoundError`` for a path, list or pattern that names nothing.
     """
     excluded = {p.resolve() for p in exclude}
     found: dict[str, InputFile] = {}
-    for raw in paths:
+    seen: set[Path] = set()
+
+    def add(name: str, path: Path, loose: bool) -> None:
+        real = path.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        if loose or name in found:
+            name = _unique_name(path, found)
+        found[name] = InputFile(name, path)
+
+    for raw in _expand_lists(paths):
         path = Path(raw)
-        if not path.exists() and not path.is_symlink():
-            raise FileNotFoundError(f"no such file or folder: {raw}")
-        if path.is_dir():
-            root_name = path.resolve().name or "input"
-            for item in _walk(path, excluded):
-                rel = item.relative_to(path).as_posix()
-                name = f"{root_name}/{rel}"
-                found.setdefault(name, InputFile(name, item))
+        if path.exists() or path.is_symlink():
+            matches, explicit = [path], True
+        elif _GLOB_CHARS & set(str(raw)):
+            matches = [Path(m) for m in sorted(glob.glob(str(raw), recursive=True))]
+            matches = [m for m in matches if not _under(m, excluded)]
+            if not matches:
+                raise FileNotFoundError(f"no file matches the pattern {raw}")
+            explicit = False
         else:
-            found.setdefault(path.name, InputFile(path.name, path))
-    return sorted(found.values())
+            raise FileNotFoundError(f"no such file or folder: {raw}")
+        for match in matches:
+            if match.is_dir():
+                if not explicit and match.resolve() in excluded:
+                    continue
+                root_name = match.resolve().name or "input"
+                for item in _walk(match, excluded):
+                    add(f"{root_name}/{item.relative_to(match).as_posix()}", item, False)
+            else:
+                add(match.name, match, True)
+    includes, excludes = list(include_globs), list(exclude_globs)
+    kept = [
+        f
+        for f in found.values()
+        if (not includes or _matches(f.name, includes)) and not _matches(f.name, excludes)
+    ]
+    return sorted(kept)
+
+
+def read_path_list(list_file: Path) -> list[str]:
+    """The entries of an ``@LIST`` file, relative ones resolved against its folder."""
+    try:
+        lines = list_file.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such list file: {list_file}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FileNotFoundError(f"cannot read the list file {list_file}: {exc}") from None
+    entries = []
+    for line in lines:
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        entry_path = Path(entry).expanduser()
+        entries.append(str(entry_path if entry_path.is_absolute() else list_file.parent / entry))
+    return entries
+
+
+def _expand_lists(paths: Iterable[str | Path]) -> Iterator[str | Path]:
+    for raw in paths:
+        text = str(raw)
+        if text.startswith("@") and len(text) > 1 and not Path(text).exists():
+            yield from read_path_list(Path(text[1:]))
+        else:
+            yield raw
+
+
+def _matches(name: str, patterns: list[str]) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(base, p) for p in patterns)
+
+
+def _under(path: Path, folders: set[Path]) -> bool:
+    if not folders:
+        return False
+    real = path.resolve()
+    return any(real == f or f in real.parents for f in folders)
+
+
+def _unique_name(path: Path, taken: dict[str, InputFile]) -> str:
+    """The file's name, with as many parent folders as needed to differ from ``taken``."""
+    parts = path.resolve().parts
+    for depth in range(1, len(parts)):
+        name = "/".join(parts[-depth:])
+        if name not in taken:
+            return name
+    return path.resolve().as_posix().lstrip("/")
 
 
 def _walk(root: Path, excluded: set[Path]) -> Iterator[Path]:

@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pipeline.language import detect as detect_language
+from pipeline.pages import page_at, page_ranges
 from pipeline.plugins import Manager
 from pipeline.records import (
     DocRecord,
@@ -135,6 +137,7 @@ def load_one(mgr: Manager, source: Source) -> DocState:
                     "source": source.name,
                     "sha256": sha,
                     "plugin": name,
+                    "language": doc.language or detect_language(doc.text),
                 }
             )
         except Exception as exc:
@@ -230,8 +233,11 @@ def segment_one(mgr: Manager, state: DocState) -> None:
         counters[seg.type] = index + 1
         numbered.append(seg.model_copy(update={"index": index}))
     state.segments = numbered
+    pages = page_ranges(clean.document.meta)
     for seg in numbered:
         mapped = _map_span(clean, seg, seg.plugin)
+        if pages:
+            mapped = mapped.model_copy(update={"page": page_at(pages, mapped.start)})
         state.records.append(mapped)
 
 

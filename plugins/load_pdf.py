@@ -1,0 +1,111 @@
+"""Load PDF files: the text layer page by page, with the page numbers kept.
+
+pypdf reads each page's text; pages are joined with a blank line, and
+``meta["pages"]`` records where each page lies in the document's text as
+``[start, end]`` offsets (page ``n`` is item ``n - 1``), so the framework can put a
+``page`` on every paragraph and sentence. Title, author and creation date come
+from the PDF's document information. A PDF without a text layer (a scan) is
+refused with "no text layer (OCR not supported)"; one that needs a password to
+open is refused as encrypted. A PDF that is encrypted only against editing
+(it opens without a password in any viewer) is read, and marked in ``meta``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import Any
+
+from pipeline.hookspecs import hookimpl
+from pipeline.metadata import iso_date, person
+from pipeline.records import Document
+from pipeline.sources import Source
+
+PDF_TYPE = "application/pdf"
+PAGE_SEPARATOR = "\n\n"
+
+_SPACES = re.compile(r"[ \t]+\n")
+_MANY_BLANKS = re.compile(r"\n{3,}")
+
+
+def _page_text(raw: str) -> str:
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub("\n", text)
+    return _MANY_BLANKS.sub("\n\n", text).strip()
+
+
+def _info(reader: Any) -> dict[str, Any]:
+    try:
+        info = reader.metadata
+    except Exception:  # a damaged info dictionary must not cost the text
+        return {}
+    if info is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer"):
+        value = info.get(key)
+        if value is not None and str(value).strip():
+            out[key[1:].lower()] = " ".join(str(value).split())
+    for key in ("/CreationDate", "/ModDate"):
+        value = info.get(key)
+        if value is not None:
+            out[key[1:].lower()] = str(value)
+    return out
+
+
+@hookimpl
+def load(source: Source) -> Document | None:
+    if source.media_type != PDF_TYPE:
+        return None
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(source.data))
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise ValueError(f"not a readable PDF ({exc})") from None
+    meta: dict[str, Any] = {}
+    if reader.is_encrypted:
+        try:
+            opened = bool(reader.decrypt(""))
+        except Exception:  # pypdf raises various errors for unsupported encryption
+            opened = False
+        if not opened:
+            raise ValueError("the PDF is encrypted and needs a password (not supported)")
+        meta["encrypted"] = True
+    parts: list[str] = []
+    pages: list[list[int]] = []
+    pos = 0
+    try:
+        for page in reader.pages:
+            if parts:
+                pos += len(PAGE_SEPARATOR)
+            text = _page_text(page.extract_text() or "")
+            parts.append(text)
+            pages.append([pos, pos + len(text)])
+            pos += len(text)
+    except FileNotDecryptedError:
+        raise ValueError("the PDF is encrypted and needs a password (not supported)") from None
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a readable PDF ({exc})") from None
+    text = PAGE_SEPARATOR.join(parts)
+    if not text.strip():
+        raise ValueError(
+            f"no text layer (OCR not supported): none of its {len(pages)} page(s) has text"
+        )
+    info = _info(reader)
+    meta["pages"] = pages
+    meta["page_count"] = len(pages)
+    for key in ("subject", "keywords", "creator", "producer", "creationdate", "moddate"):
+        if key in info:
+            meta[key] = info[key]
+    return Document(
+        media_type=PDF_TYPE,
+        text=text,
+        title=info.get("title") or None,
+        author=person(info.get("author")),
+        published=iso_date(info.get("creationdate")),
+        meta=meta,
+    )
