@@ -45,10 +45,17 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.clean_mojibake",
     "plugins.segment_text",
     "plugins.extract_entities",
+    "plugins.extract_quotes",
     "plugins.extract_dates",
+    "plugins.validate_consistency",
     "plugins.validate_spans",
     "plugins.export_jsonl",
+    "plugins.export_report",
 )
+
+#: (name, plugin) pairs every manager of this process registers after the installed
+#: plugins; :func:`pipeline.testing.registered` fills it for tests of the real flow.
+EXTRA_PLUGINS: list[tuple[str, object]] = []
 
 
 def _version() -> str:
@@ -302,7 +309,7 @@ def build_manager(
     pm.add_hookspecs(hookspecs)
     mgr = Manager(pm, order={hook: list(names) for hook, names in order.items()})
     items: list[tuple[str, str, str, Any]] = _candidates()
-    items += [(name, "0", type(obj).__module__, obj) for name, obj in extra]
+    items += [(name, "0", _module_name(obj), obj) for name, obj in [*extra, *EXTRA_PLUGINS]]
     for name, version, module, target in items:
         if name in mgr.infos:
             continue
@@ -347,6 +354,11 @@ def build_manager(
     pm.check_pending()
     _check_order(mgr)
     return mgr
+
+
+def _module_name(obj: object) -> str:
+    name = getattr(obj, "__name__", None) if isinstance(obj, type(os)) else None
+    return name if isinstance(name, str) else type(obj).__module__
 
 
 def _import(target: Any) -> object:

@@ -89,23 +89,30 @@ def configured_order() -> dict[str, list[str]]:
 
 #: Values set by :func:`override_plugin_settings` (tests), applied over everything.
 _overrides: dict[str, dict[str, Any]] = {}
+#: True inside ``override_plugin_settings(..., isolate=True)``: files and env are ignored.
+_isolated: list[bool] = []
 
 
 @contextmanager
-def override_plugin_settings(values: Mapping[str, Mapping[str, Any]]) -> Iterator[None]:
+def override_plugin_settings(
+    values: Mapping[str, Mapping[str, Any]], isolate: bool = False
+) -> Iterator[None]:
     """Set plugin settings (``{"NAME": {"key": value}}``) for the duration of a block.
 
-    Meant for tests: the values take precedence over files and environment, are
-    validated like any other, and are gone (with :func:`plugin_settings`'s cache)
-    when the block ends.
+    Meant for tests: the values take precedence over files and environment (with
+    ``isolate``, files and environment are ignored altogether, so a test does not
+    depend on the folder it runs in), are validated like any other, and are gone
+    (with :func:`plugin_settings`'s cache) when the block ends.
     """
     saved = {name: dict(table) for name, table in _overrides.items()}
     for name, table in values.items():
         _overrides.setdefault(name, {}).update(table)
+    _isolated.append(isolate)
     plugin_settings.cache_clear()
     try:
         yield
     finally:
+        _isolated.pop()
         _overrides.clear()
         _overrides.update(saved)
         plugin_settings.cache_clear()
@@ -115,6 +122,8 @@ def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
     """The ``[plugins.NAME]`` tables and ``DOCMILL_PLUGINS__NAME__KEY`` variables, merged."""
     here = cwd or Path.cwd()
     merged: dict[str, dict[str, Any]] = {}
+    if _isolated and _isolated[-1]:
+        return {name: dict(table) for name, table in _overrides.items()}
     pyproject = _read_toml(here / "pyproject.toml").get("tool", {}).get("docmill", {})
     for source in (pyproject.get("plugins", {}), _read_toml(here / CONFIG_FILE).get("plugins", {})):
         for name, table in source.items():
