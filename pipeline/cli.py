@@ -111,6 +111,7 @@ def run(
                 batch_size=batch_size or settings.batch_size,
                 disable=disable,
                 max_bytes=settings.max_bytes,
+                time_limit=settings.time_limit,
             )
         )
     finally:

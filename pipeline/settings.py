@@ -28,6 +28,8 @@ from pydantic_settings import (
 
 CONFIG_FILE = "docmill.toml"
 DEFAULT_BATCH_SIZE = 64
+#: Seconds one document may spend in one stage (``time_limit``).
+DEFAULT_TIME_LIMIT = 120.0
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -49,6 +51,15 @@ class Settings(BaseSettings):
     disable: list[str] = Field(default_factory=list, description="Plugins not to load.")
     max_bytes: int = Field(
         default=50_000_000, ge=1, description="Inputs larger than this are rejected unread."
+    )
+    time_limit: float = Field(
+        default=DEFAULT_TIME_LIMIT,
+        ge=0,
+        description=(
+            "Seconds one document may spend in one stage; a document over it is stopped "
+            "and rejected. Plugins run in a worker process so a hung one can be stopped; "
+            "0 runs them in-process with no limit."
+        ),
     )
     order: dict[str, list[str]] = Field(
         default_factory=dict,

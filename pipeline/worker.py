@@ -1,0 +1,466 @@
+"""Per-document time limits: stage work runs in a persistent child process.
+
+A Python thread cannot be stopped, and C code (regular expressions, lxml, spaCy)
+never checks for interruption, so the only reliable way to stop a plugin that
+hangs is to run it in another process and kill that process. A
+:class:`StageWorker` is such a process: it builds its own plugin manager once (so
+a model is loaded once per worker, not per document), receives a batch for one
+stage, and sends each document back as soon as it is done. The parent waits at
+most ``time_limit`` seconds for each document; when the limit passes (or the
+worker dies, e.g. a C extension crashing), the worker is killed, that document
+becomes a reject naming the stage and plugin that was running, a fresh worker
+is started and the rest of the batch goes on.
+
+Workers are kept in a small per-process pool between batches and runs, keyed by
+the plugin selection and everything that decides which plugins load (``sys.path``,
+``DOCMILL_*`` variables, the current folder). ``time_limit <= 0`` skips all of
+this and runs the stages in the calling process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import importlib
+import json
+import mmap
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from types import ModuleType
+from typing import Any
+
+from pipeline import plugins as plugins_module
+from pipeline import settings as settings_module
+from pipeline import stages
+from pipeline.plugins import Manager, PluginLoadWarning, build_manager
+from pipeline.records import Record
+from pipeline.sources import InputFile
+from pipeline.stages import FRAMEWORK, DocState, describe
+
+#: Seconds a new worker may take to import the plugins before it is given up on.
+STARTUP_TIMEOUT = 180.0
+_MARKER_SIZE = 512
+_SEP = "\x1f"
+
+Key = tuple[Any, ...]
+#: In-process plugins (name, "module" or "object", module name or object), settings
+#: overrides, and whether they isolate from files and environment.
+Setup = tuple[list[tuple[str, str, Any]], dict[str, dict[str, Any]], bool]
+
+
+# -- child side ---------------------------------------------------------------------
+
+
+@dataclass
+class _TracedManager(Manager):
+    """A manager whose hook calls record which plugin is running in a shared marker."""
+
+    marker: Any = None  # a _Marker
+    stage: str = "load"
+
+    def mark(self, plugin: str) -> None:
+        self.marker.value = f"{self.stage}{_SEP}{plugin}".encode()[: _MARKER_SIZE - 1]
+
+    def ordered(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:
+        return [(name, self._traced(name, fn)) for name, fn in super().ordered(hook_name)]
+
+    def _traced(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(**kwargs: Any) -> Any:
+            self.mark(name)
+            try:
+                result = fn(**kwargs)
+                if isinstance(result, Iterator):  # a generator runs the plugin's code lazily
+                    result = list(result)
+                return result
+            finally:
+                self.mark(FRAMEWORK)
+
+        return call
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (kill -9 included)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class _Marker:
+    """Which stage and plugin a worker is in: a few bytes of a file both processes map."""
+
+    def __init__(self, fd: int) -> None:
+        self._map = mmap.mmap(fd, _MARKER_SIZE)
+
+    @property
+    def value(self) -> bytes:
+        return self._map[:_MARKER_SIZE].split(b"\0", 1)[0]
+
+    @value.setter
+    def value(self, data: bytes) -> None:
+        data = data[: _MARKER_SIZE - 1] + b"\0"
+        self._map[: len(data)] = data
+
+
+def main() -> None:
+    """Entry point of a worker process (started by :meth:`StageWorker.start`)."""
+    conn_fd, marker_fd = int(sys.argv[1]), int(sys.argv[2])
+    disable, only = json.loads(sys.argv[3]), json.loads(sys.argv[4])
+    _serve(
+        Connection(conn_fd),
+        _Marker(marker_fd),
+        tuple(disable),
+        tuple(only) if only is not None else None,
+    )
+
+
+def _serve(
+    conn: Connection, marker: _Marker, disable: tuple[str, ...], only: tuple[str, ...] | None
+) -> None:
+    """The worker's main loop: one stage of one batch per message, one reply per document."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    extra, overrides, isolated = conn.recv()
+    for name, how, ref in extra:
+        obj = importlib.import_module(ref) if how == "module" else ref
+        plugins_module.EXTRA_PLUGINS.append((name, obj))
+    settings_module._overrides.update(overrides)
+    if isolated:
+        getattr(settings_module, "_isolated", []).append(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginLoadWarning)
+        base = build_manager(disable=disable, only=only)
+    mgr = _TracedManager(base.pm, base.infos, marker=marker)
+    kinds = stages.record_kinds(mgr)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            stage, payload, max_bytes = conn.recv()
+        except (EOFError, OSError):
+            return
+        mgr.stage = stage
+        for item in payload:
+            mgr.mark(FRAMEWORK)
+            try:
+                if stage == "load":
+                    state = stages.load_batch(mgr, [item], max_bytes)[0]
+                else:
+                    state = stages.run_stage(stage, mgr, [item], kinds)[0]
+                conn.send(("ok", state))
+            except BaseException as exc:  # a plugin may even raise SystemExit
+                conn.send(("error", describe(exc)))
+
+
+# -- parent side --------------------------------------------------------------------
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process could not start (a plugin hangs or crashes on import)."""
+
+
+@dataclass
+class StageWorker:
+    """A child process that runs stage work for one plugin selection."""
+
+    key: Key
+    disable: tuple[str, ...]
+    only: tuple[str, ...] | None
+    setup: Setup
+    process: Any = None
+    conn: Connection | None = None
+    marker: _Marker | None = None
+    ready: bool = False
+    _marker_file: Any = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Start the worker: a fresh interpreter with this process's ``sys.path``.
+
+        It is a plain subprocess (not ``multiprocessing``), so it never re-imports
+        the caller's ``__main__`` and works from any script, REPL or console entry point.
+        """
+        self._marker_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        self._marker_file.write(bytes(_MARKER_SIZE))
+        self._marker_file.flush()
+        self.marker = _Marker(self._marker_file.fileno())
+        parent, child = socket.socketpair()
+        code = f"import sys; sys.path[:] = {sys.path!r}; from pipeline.worker import main; main()"
+        args = [
+            sys.executable,
+            "-c",
+            code,
+            str(child.fileno()),
+            str(self._marker_file.fileno()),
+            json.dumps(list(self.disable)),
+            json.dumps(None if self.only is None else list(self.only)),
+        ]
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, pass_fds=(child.fileno(), self._marker_file.fileno())
+        )
+        child.close()
+        self.conn = Connection(parent.detach())
+        self.conn.send(self.setup)
+        self.ready = False
+        _ALL.add(self)
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        assert self.conn is not None
+        try:
+            if not self.conn.poll(STARTUP_TIMEOUT):
+                raise WorkerStartError(
+                    f"the plugin worker did not start within {STARTUP_TIMEOUT:g} s "
+                    "(a plugin hangs on import?)"
+                )
+            message = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise WorkerStartError(
+                f"the plugin worker died while loading the plugins (exit code "
+                f"{self.process.poll()}): {describe(exc)}"
+            ) from None
+        except WorkerStartError:
+            self.stop()
+            raise
+        if message[0] != "ready":
+            self.stop()
+            raise WorkerStartError(f"unexpected message from the plugin worker: {message!r}")
+        self.ready = True
+
+    def running(self) -> tuple[str, str]:
+        """(stage, plugin) the worker was in when last marked."""
+        raw = self.marker.value.decode("utf-8", "replace") if self.marker else ""
+        stage, _, plugin = raw.partition(_SEP)
+        return stage or "?", plugin or FRAMEWORK
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, kill: bool = False) -> None:
+        """End the worker: close its pipe (it exits on EOF), or kill it outright."""
+        if self.process is None:
+            return
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+        if kill:
+            self.process.kill()
+        try:
+            self.process.wait(10 if kill else 2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        if self._marker_file is not None:
+            self._marker_file.close()
+        self.process = None
+        self.ready = False
+        _ALL.discard(self)
+
+    def _exit_code(self) -> int | None:
+        if self.process is None:
+            return None
+        try:
+            return int(self.process.wait(5))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def run(
+        self, stage: str, payload: Sequence[Any], time_limit: float, max_bytes: int
+    ) -> list[DocState]:
+        """Run ``stage`` over ``payload`` (input files for load, else states), one by one.
+
+        Returns one state per item, in order. An item over ``time_limit`` seconds,
+        or one the worker dies on, becomes a reject; the worker is then replaced
+        (``self`` is restarted in place) and the remaining items go on.
+        """
+        results: list[DocState] = []
+        items = list(payload)
+        while len(results) < len(items):
+            if not self.alive():
+                self.start()
+            self.wait_ready()
+            assert self.conn is not None
+            self.conn.send((stage, items[len(results) :], max_bytes))
+            for item in items[len(results) :]:
+                try:
+                    if self.conn.poll(time_limit):
+                        kind, value = self.conn.recv()
+                        if kind == "ok":
+                            results.append(value)
+                        else:
+                            where, plugin = self.running()
+                            results.append(_failed(item, where, plugin, value))
+                        continue
+                    problem = "timeout"
+                except (EOFError, OSError):
+                    problem = "died"
+                where, plugin = self.running()
+                code = self._exit_code() if problem == "died" else None
+                self.stop(kill=True)
+                error = _reason(problem, where, plugin, time_limit, code)
+                results.append(_failed(item, where, plugin, error))
+                break
+        return results
+
+
+def _reason(problem: str, stage: str, plugin: str, limit: float, exitcode: int | None) -> str:
+    who = "reading the file" if plugin == FRAMEWORK else f"{stage} plugin {plugin!r}"
+    if problem == "timeout":
+        return (
+            f"stopped after the time limit of {limit:g} seconds per document "
+            f"(time_limit): {who} was still running"
+        )
+    if exitcode is not None and exitcode < 0:
+        how = f"signal {-exitcode}"
+    else:
+        how = f"exit code {exitcode}"
+    return f"the worker process died ({how}) while {who} was running on this document"
+
+
+def _failed(item: Any, stage: str, plugin: str, error: str) -> DocState:
+    if isinstance(item, InputFile):
+        state = DocState(item.name, "")
+    else:
+        state = DocState(item.source, item.sha256, document=item.document)
+    state.fail(stage, plugin, error)
+    return state
+
+
+# -- the pool -----------------------------------------------------------------------
+
+_ALL: set[StageWorker] = set()
+_IDLE: list[StageWorker] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _setup() -> Setup | None:
+    """What a worker needs from this process's memory: in-process plugins, settings overrides.
+
+    Plugins registered in-process (:data:`pipeline.plugins.EXTRA_PLUGINS`, e.g. by
+    :func:`pipeline.testing.registered`) go to the worker as an importable module
+    name or a picklable object; returns None when one cannot be sent.
+    """
+    extra: list[tuple[str, str, Any]] = []
+    for name, obj in plugins_module.EXTRA_PLUGINS:
+        if isinstance(obj, ModuleType):
+            module = obj.__name__
+            if module == "__main__" or sys.modules.get(module) is not obj or not obj.__spec__:
+                return None
+            extra.append((name, "module", module))
+        else:
+            try:
+                pickle.dumps(obj)
+            except Exception:
+                return None
+            extra.append((name, "object", obj))
+    overrides = {name: dict(table) for name, table in settings_module._overrides.items()}
+    try:
+        pickle.dumps(overrides)
+    except Exception:
+        return None
+    isolated = getattr(settings_module, "_isolated", [])
+    return extra, overrides, bool(isolated and isolated[-1])
+
+
+def _key(disable: tuple[str, ...], only: tuple[str, ...] | None, setup: Setup) -> Key:
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("DOCMILL_")))
+    extra = tuple((name, how, ref if how == "module" else id(ref)) for name, how, ref in setup[0])
+    return (disable, only, tuple(sys.path), env, os.getcwd(), extra, repr(setup[1:]))
+
+
+def _acquire(disable: tuple[str, ...], only: tuple[str, ...] | None, setup: Setup) -> StageWorker:
+    key = _key(disable, only, setup)
+    with _POOL_LOCK:
+        for worker in list(_IDLE):
+            if worker.key == key and worker.alive():
+                _IDLE.remove(worker)
+                return worker
+    worker = StageWorker(key, disable, only, setup)
+    worker.start()
+    return worker
+
+
+def _release(worker: StageWorker) -> None:
+    with _POOL_LOCK:
+        stale = [w for w in _IDLE if w.key != worker.key]
+        for w in stale:
+            _IDLE.remove(w)
+        if worker.alive():
+            _IDLE.append(worker)
+    for w in stale:
+        w.stop()
+
+
+def prestart(disable: tuple[str, ...], only: tuple[str, ...] | None) -> None:
+    """Start a worker for this plugin selection now, so its imports overlap other work."""
+    setup = _setup()
+    if setup is not None:
+        _release(_acquire(disable, only, setup))
+
+
+@atexit.register
+def shutdown() -> None:
+    """Stop every worker of this process (idle ones exit on EOF, busy ones are killed)."""
+    with _POOL_LOCK:
+        _IDLE.clear()
+    for worker in list(_ALL):
+        worker.stop()
+
+
+# -- the stage entry points ---------------------------------------------------------
+
+
+def run_guarded(
+    stage: str,
+    mgr: Manager,
+    payload: Sequence[Any],
+    kinds: dict[str, type[Record]],
+    *,
+    disable: tuple[str, ...],
+    only: tuple[str, ...] | None,
+    time_limit: float,
+    max_bytes: int,
+) -> list[DocState]:
+    """One stage over one batch under the per-document time limit.
+
+    ``payload`` is a list of :class:`InputFile` for ``load``, else the batch's states
+    (rejected ones pass through untouched). With ``time_limit <= 0`` the stage runs
+    here, in-process, with no limit; so it does when a plugin registered in-process
+    cannot be sent to a worker (see :func:`_setup`).
+    """
+    setup = _setup() if time_limit > 0 else None
+    if setup is None:
+        if stage == "load":
+            return stages.load_batch(mgr, payload, max_bytes)
+        return stages.run_stage(stage, mgr, list(payload), kinds)
+    live = list(payload) if stage == "load" else [s for s in payload if s.alive]
+    if not live:
+        return list(payload)
+    worker = _acquire(disable, only, setup)
+    try:
+        done = worker.run(stage, live, time_limit, max_bytes)
+    except BaseException:
+        worker.stop(kill=True)
+        raise
+    _release(worker)
+    if stage == "load":
+        return done
+    it = iter(done)
+    return [next(it) if s.alive else s for s in payload]
+
