@@ -14,6 +14,7 @@ import typer
 from pipeline.environment import configure
 from pipeline.plugins import Manager, PluginLoadWarning, build_manager
 from pipeline.records import SCHEMA_VERSION
+from pipeline.report import report_command
 from pipeline.settings import (
     PluginSettingsError,
     Settings,
@@ -231,6 +232,10 @@ def config() -> None:
     mgr = _manager(settings.disable)
     data = {"docmill": settings.model_dump(mode="json"), "plugins": check_settings(mgr)}
     typer.echo(json.dumps(data, indent=2))
+
+
+#: `docmill report [RUN]`: writes report.html with the code every run uses (pipeline.report).
+app.command(name="report")(report_command)
 
 
 def _add_plugin_commands() -> None:

@@ -287,6 +287,7 @@ async def docmill_flow(
             "reprocessed": len(items) - run.reused,
         }
         manifest["hashes"] = file_hashes(folder.tmp)
+        _run_complete(mgr, run.info, manifest)
         final = folder.finish(manifest)
     except BaseException:
         folder.abandon()
@@ -294,6 +295,25 @@ async def docmill_flow(
     manifest["folder"] = str(final)
     await publish_summary(manifest)
     return manifest
+
+
+class RunCompleteWarning(UserWarning):
+    """A ``run_complete`` implementation raised; the run went on without its output."""
+
+
+def _run_complete(mgr: Manager, info: RunInfo, manifest: dict[str, Any]) -> None:
+    """Call every ``run_complete`` implementation on its own (a failure is only a warning)."""
+    import warnings
+
+    for name, fn in mgr.ordered("run_complete"):
+        try:
+            fn(run=info, manifest=manifest)
+        except Exception as exc:
+            warnings.warn(
+                f"docmill plugin {name!r} failed in run_complete: {stages.describe(exc)}",
+                RunCompleteWarning,
+                stacklevel=2,
+            )
 
 
 def _collect_timings(run: _Run, futures: list[list[PrefectFuture[Timed]]]) -> None:

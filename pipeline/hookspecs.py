@@ -11,7 +11,7 @@ them, and turns a failure into an error finding that names the plugin.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -93,6 +93,20 @@ def export_sink(run: RunInfo) -> Sink | None:
     Called once per run, before the first document. The sink receives every
     record (documents, spans, findings, rejects) in a deterministic order and is
     closed at the end of the run. Write only below ``run.folder``.
+    """
+
+
+@hookspec
+def run_complete(run: RunInfo, manifest: dict[str, Any]) -> None:
+    """React to a finished run: every sink is closed and the manifest is final.
+
+    Called once per run, after the last sink is closed and before the run folder
+    is published under its final name: ``run.folder`` is still the temporary
+    folder and holds every JSONL file; ``manifest`` is what ``manifest.json``
+    will contain (do not change it; files you write are not listed in it). Write
+    only below ``run.folder`` (the built-in ``export_report`` writes
+    ``report.html`` here). An implementation that raises is reported as a warning
+    naming the plugin; the run and every other implementation go on.
     """
 
 

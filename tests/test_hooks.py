@@ -124,6 +124,13 @@ def export_sink(run):
 
 
 @hookimpl
+def run_complete(run, manifest):
+    called("run_complete")
+    assert (run.folder / manifest["files"]["document"]).is_file()
+    (run.folder / "complete.txt").write_text(str(manifest["documents"]))
+
+
+@hookimpl
 def cli_commands(app):
     called("cli_commands")
 """
@@ -158,3 +165,4 @@ def test_every_hook_is_called_by_a_real_run(
     assert (result.folder / "count.txt").read_text() == str(
         sum(n for n in result.summary["counts"].values())
     )
+    assert (result.folder / "complete.txt").read_text() == "2"
