@@ -66,8 +66,7 @@ def fingerprint(mgr: Manager, plugin_settings: dict[str, Any], kinds: Iterable[s
         }
     order = {hook: [name for name, _ in mgr.ordered(hook)] for hook in _ORDERED_HOOKS}
     framework = {
-        m.__name__: _file_digest(m.__file__)
-        for m in (stages_module, text_module, records_module)
+        m.__name__: _file_digest(m.__file__) for m in (stages_module, text_module, records_module)
     }
     data = {
         "docmill": __version__,
@@ -179,9 +178,7 @@ def _sha256(item: InputFile, max_bytes: int) -> str | None:
         return None
 
 
-def plan(
-    items: Sequence[InputFile], out: Path, fp: str, max_bytes: int
-) -> dict[str, Reused]:
+def plan(items: Sequence[InputFile], out: Path, fp: str, max_bytes: int) -> dict[str, Reused]:
     """Source name -> :class:`Reused` for every input that need not be processed again.
 
     Searches the newest complete run folders under ``out`` whose manifest has

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import warnings
@@ -11,16 +10,19 @@ from typing import Annotated, Any
 
 import typer
 
+from pipeline import runners
 from pipeline.environment import configure
 from pipeline.plugins import Manager, PluginLoadWarning, build_manager
 from pipeline.records import SCHEMA_VERSION
 from pipeline.report import report_command
+from pipeline.serve import serve_command
 from pipeline.settings import (
     PluginSettingsError,
     Settings,
     check_plugin_settings,
     raw_plugin_settings,
 )
+from pipeline.validate_run import validate_command
 
 #: Exit codes: success; some inputs became rejects; bad usage (Click's own code).
 EXIT_OK = 0
@@ -85,6 +87,21 @@ def run(
         list[str] | None, typer.Option("-p", help="no:NAME disables plugin NAME (repeatable).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs at INFO.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Process every document (reuse nothing from past runs).")
+    ] = False,
+    runner: Annotated[
+        str | None, typer.Option("--runner", help="Task runner: local (default) or dask.")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Dask scheduler tcp://HOST:PORT (runner dask).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Processes of a local Dask cluster.")
+    ] = None,
+    in_flight: Annotated[
+        int | None, typer.Option("--in-flight", min=1, help="Batches submitted at once.")
+    ] = None,
 ) -> None:
     """Run every document under PATHS through the pipeline into a new run folder."""
     import os
@@ -105,14 +122,18 @@ def run(
     bar = _progress_bar() if sys.stderr.isatty() else None
     flow_module.set_progress(bar.update if bar else None)
     try:
-        summary = asyncio.run(
-            flow_module.docmill_flow(
+        options = _runner_options(settings, runner, address, workers, in_flight)
+        summary = runners.run(
+            options,
+            runners.flow_for(options)(
                 paths=[str(p) for p in paths],
                 out=str(out_dir),
                 batch_size=batch_size or settings.batch_size,
                 disable=disable,
                 max_bytes=settings.max_bytes,
                 time_limit=settings.time_limit,
+                full=full,
+                in_flight=options.batches_in_flight,
             )
         )
     finally:
@@ -236,6 +257,23 @@ def config() -> None:
 
 #: `docmill report [RUN]`: writes report.html with the code every run uses (pipeline.report).
 app.command(name="report")(report_command)
+app.command(name="serve")(serve_command)
+app.command(name="validate")(validate_command)
+
+
+def _runner_options(
+    settings: Settings,
+    runner: str | None,
+    address: str | None,
+    workers: int | None,
+    in_flight: int | None,
+) -> runners.RunnerOptions:
+    try:
+        return runners.RunnerOptions.from_settings(
+            settings, runner=runner, address=address, workers=workers, in_flight=in_flight
+        )
+    except ValueError as exc:
+        raise _usage(str(exc)) from None
 
 
 def _add_plugin_commands() -> None:

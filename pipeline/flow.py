@@ -286,8 +286,8 @@ async def docmill_flow(
             "reused": run.reused,
             "reprocessed": len(items) - run.reused,
         }
-        manifest["hashes"] = file_hashes(folder.tmp)
         _run_complete(mgr, run.info, manifest)
+        manifest["hashes"] = file_hashes(folder.tmp)  # after every file is written
         final = folder.finish(manifest)
     except BaseException:
         folder.abandon()

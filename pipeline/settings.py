@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
@@ -67,6 +67,33 @@ class Settings(BaseSettings):
             "Hook name -> plugin names in the order they run, overriding tryfirst/trylast; "
             "unlisted plugins run after them, or where '...' stands."
         ),
+    )
+    runner: Literal["local", "dask"] = Field(
+        default="local",
+        description="Task runner: 'local' (threads in this process) or 'dask' (prefect-dask).",
+    )
+    address: str | None = Field(
+        default=None,
+        description="Dask scheduler (tcp://HOST:PORT) for runner 'dask'; unset starts a "
+        "LocalCluster of `workers` processes.",
+    )
+    workers: int = Field(default=2, ge=1, description="Worker processes of a local Dask cluster.")
+    in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        description="Batches submitted at once; unset: 1 with runner 'local', 2 per worker "
+        "with runner 'dask'.",
+    )
+    server_home: Path = Field(
+        default=Path(".docmill/prefect"),
+        description="PREFECT_HOME of the local Prefect server docmill starts for serve and "
+        "dask when PREFECT_API_URL is unset.",
+    )
+    server_port: int = Field(
+        default=4200,
+        ge=0,
+        le=65535,
+        description="Port of that local server (a free one if taken; 0: any free port).",
     )
 
     @classmethod
