@@ -196,6 +196,60 @@ def plugins(
     typer.echo(json.dumps(mgr.listing(hook=hook, include_disabled=all_), indent=2))
 
 
+@plugins_app.command("order")
+def plugins_order() -> None:
+    """Print, for every hook, the plugins implementing it in the order they run (JSON)."""
+    mgr = _manager(Settings().disable)
+    typer.echo(json.dumps(mgr.effective_order(), indent=2))
+
+
+@plugins_app.command("new")
+def plugins_new(
+    name: Annotated[str, typer.Argument(help="Plugin name: lowercase letters, digits, _.")],
+    stage: Annotated[
+        str, typer.Option("--stage", help="Stage to start from: load, clean, extract, validate.")
+    ] = "extract",
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Folder to create docmill-NAME/ in.")
+    ] = Path("."),
+) -> None:
+    """Create a plugin package docmill-NAME/: pyproject with the entry point, module, test."""
+    from pipeline.scaffold import ScaffoldError, scaffold
+
+    try:
+        folder = scaffold(name, stage, directory)
+    except ScaffoldError as exc:
+        raise _usage(str(exc)) from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginLoadWarning)
+        taken = name in build_manager(order={}).infos
+    if taken:
+        _err(f"warning: a plugin named {name!r} is already installed; rename one of them")
+    _err(f"next: pip install -e {folder} && docmill plugins --hook {stage}")
+    typer.echo(str(folder))
+
+
+@app.command()
+def trace(
+    where: Annotated[str, typer.Argument(help="FILE[:LINE] of a JSONL file in a run folder.")],
+) -> None:
+    """Print where a JSONL line came from: run id, plugin, its version, docmill's version."""
+    from pipeline.lineage import LineageError
+    from pipeline.lineage import trace as trace_line
+
+    path_text, sep, line_text = where.rpartition(":")
+    if not sep or not line_text.isdigit():
+        path_text, line_text = where, "1"
+    path = Path(path_text)
+    if not path.is_file():
+        raise _usage(f"no such file: {path}")
+    try:
+        lineage = trace_line(path, int(line_text))
+    except LineageError as exc:
+        raise _usage(str(exc)) from None
+    typer.echo(json.dumps(lineage.as_dict(), indent=2))
+
+
 @app.command()
 def schema(
     kind: Annotated[str | None, typer.Argument(help="One record kind (default: all).")] = None,
