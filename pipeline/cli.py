@@ -22,6 +22,7 @@ from pipeline.settings import (
     check_plugin_settings,
     raw_plugin_settings,
 )
+from pipeline.sources import discover
 from pipeline.validate_run import validate_command
 
 #: Exit codes: success; some inputs became rejects; bad usage (Click's own code).
@@ -78,8 +79,23 @@ def check_settings(mgr: Manager) -> dict[str, Any]:
 
 @app.command()
 def run(
-    paths: Annotated[list[Path], typer.Argument(help="Files and folders to process.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, folders, glob patterns ('news/**/*.html'), @LIST files naming one "
+            "path per line, or - for standard input.",
+            show_default=False,
+        ),
+    ],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Only inputs matching this glob (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Skip inputs matching this glob (repeatable)."),
+    ] = None,
     batch_size: Annotated[
         int | None, typer.Option("--batch-size", min=1, help="Documents per task run.")
     ] = None,
@@ -110,9 +126,11 @@ def run(
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     configure()
     settings = Settings()
-    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
-    if missing:
-        raise _usage(f"no such file or folder: {', '.join(missing)}")
+    path_args = _with_stdin(paths)
+    try:
+        discover(path_args, include_globs=include or (), exclude_globs=exclude or ())
+    except FileNotFoundError as exc:
+        raise _usage(str(exc)) from None
     disable = sorted(set(settings.disable) | set(_parse_plugin_flags(plugin)))
     mgr = _manager(disable)
     check_settings(mgr)
@@ -126,7 +144,9 @@ def run(
         summary = runners.run(
             options,
             runners.flow_for(options)(
-                paths=[str(p) for p in paths],
+                paths=path_args,
+                include=include or [],
+                exclude=exclude or [],
                 out=str(out_dir),
                 batch_size=batch_size or settings.batch_size,
                 disable=disable,
@@ -150,6 +170,28 @@ def run(
     )
     if summary["rejects"]:
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _with_stdin(paths: list[str]) -> list[str]:
+    """``paths`` with ``-`` replaced by a file holding standard input (named ``stdin``).
+
+    The file lives in a temporary folder removed when the process exits.
+    """
+    if "-" not in paths:
+        return paths
+    if paths.count("-") > 1:
+        raise _usage("- (standard input) can be given only once")
+    if sys.stdin.isatty():
+        raise _usage("- reads a document from standard input, but nothing is piped in")
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="docmill-stdin-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / "stdin"
+    target.write_bytes(sys.stdin.buffer.read())
+    return [str(target) if p == "-" else p for p in paths]
 
 
 class _Bar:

@@ -200,10 +200,15 @@ async def docmill_flow(
     only: list[str] | None = None,
     max_bytes: int = 50_000_000,
     in_flight: int = 1,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
     full: bool = False,
 ) -> dict[str, Any]:
     """Run every input under ``paths`` through the five stages into a new run folder.
+
+    ``paths`` holds files, folders, glob patterns and ``@LIST`` files; ``include``
+    and ``exclude`` globs filter the inputs found (see :func:`pipeline.sources.discover`).
 
     ``in_flight`` batches are submitted before the oldest is written: keep 1 with
     the default thread runner (CPU-bound plugins gain nothing from threads), raise
@@ -221,7 +226,9 @@ async def docmill_flow(
     onl = tuple(sorted(only)) if only else None
     mgr = get_manager(dis, onl)
     checked = check_plugin_settings(mgr.ordered("settings_model"))
-    items = discover(paths, exclude=[out_dir])
+    items = discover(
+        paths, exclude=[out_dir], include_globs=include or (), exclude_globs=exclude or ()
+    )
     fingerprint = cache.fingerprint(
         mgr,
         {name: model.model_dump(mode="json") for name, model in checked.items()},

@@ -142,15 +142,18 @@ def discover(
     excluded = {p.resolve() for p in exclude}
     found: dict[str, InputFile] = {}
     seen: set[Path] = set()
+    loose: list[Path] = []
+    roots: dict[str, Path] = {}  # display name of each folder input -> the folder
 
-    def add(name: str, path: Path, loose: bool) -> None:
+    def add(name: str | None, path: Path) -> None:
         real = path.resolve()
         if real in seen:
             return
         seen.add(real)
-        if loose or name in found:
-            name = _unique_name(path, found)
-        found[name] = InputFile(name, path)
+        if name is None:
+            loose.append(path)
+        else:
+            found[name] = InputFile(name, path)
 
     for raw in _expand_lists(paths):
         path = Path(raw)
@@ -168,11 +171,13 @@ def discover(
             if match.is_dir():
                 if not explicit and match.resolve() in excluded:
                     continue
-                root_name = match.resolve().name or "input"
+                root_name = _root_name(match.resolve(), roots)
                 for item in _walk(match, excluded):
-                    add(f"{root_name}/{item.relative_to(match).as_posix()}", item, False)
+                    add(f"{root_name}/{item.relative_to(match).as_posix()}", item)
             else:
-                add(match.name, match, True)
+                add(None, match)
+    for path, name in _short_names(loose, set(found)).items():
+        found[name] = InputFile(name, path)
     includes, excludes = list(include_globs), list(exclude_globs)
     kept = [
         f
@@ -221,14 +226,38 @@ def _under(path: Path, folders: set[Path]) -> bool:
     return any(real == f or f in real.parents for f in folders)
 
 
-def _unique_name(path: Path, taken: dict[str, InputFile]) -> str:
-    """The file's name, with as many parent folders as needed to differ from ``taken``."""
-    parts = path.resolve().parts
-    for depth in range(1, len(parts)):
-        name = "/".join(parts[-depth:])
-        if name not in taken:
+def _root_name(folder: Path, roots: dict[str, Path]) -> str:
+    """The folder's name, with parents prepended if another folder input has that name."""
+    parts = folder.parts
+    for depth in range(1, len(parts) + 1):
+        name = "/".join(p for p in parts[-depth:] if p != "/") or "input"
+        if roots.setdefault(name, folder) == folder:
             return name
-    return path.resolve().as_posix().lstrip("/")
+    return folder.as_posix()
+
+
+def _short_names(paths: list[Path], taken: set[str]) -> dict[Path, str]:
+    """A display name per loose file: its file name, or as many parent folders as it
+    takes to tell apart files that share a name (or a name a folder input uses)."""
+    names: dict[Path, str] = {}
+    parts = {p: p.resolve().parts for p in paths}
+    depth = dict.fromkeys(paths, 1)
+    while True:
+        current = {p: "/".join(parts[p][-depth[p] :]) for p in paths}
+        counts: dict[str, int] = {}
+        for name in current.values():
+            counts[name] = counts.get(name, 0) + 1
+        clash = [
+            p
+            for p in paths
+            if (counts[current[p]] > 1 or current[p] in taken) and depth[p] < len(parts[p]) - 1
+        ]
+        if not clash:
+            names = current
+            break
+        for p in clash:
+            depth[p] += 1
+    return names
 
 
 def _walk(root: Path, excluded: set[Path]) -> Iterator[Path]:
