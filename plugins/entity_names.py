@@ -1,0 +1,183 @@
+"""Canonical names for the entity mentions of one document (no hooks: used by extract_entities).
+
+Within a document, mentions of one thing get one canonical name and one label:
+
+* acronym ↔ long form: "North Atlantic Treaty Organization (NATO)" declares it;
+  without a declaration an acronym still joins an ORG/GPE long form whose
+  initials it spells (ignoring "of", "the", "and" …). The long form is canonical,
+  and its label wins over the acronym's.
+* surname ↔ full name: a one-word mention ("Stoltenberg") that is the last word of
+  exactly one multi-word PERSON ("Jens Stoltenberg") takes that name, and the label
+  PERSON whatever the model said for it.
+* official ↔ common country names from :data:`ALIASES` ("Russian Federation" → "Russia").
+* label consistency: every mention of a canonical entity gets its majority label
+  (PERSON wins for matched names); a tie is left as the model said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+#: Official or short country and bloc names -> the common name used as canonical.
+ALIASES: dict[str, str] = {
+    "Russian Federation": "Russia",
+    "United States of America": "United States",
+    "USA": "United States",
+    "U.S.A.": "United States",
+    "U.S.": "United States",
+    "US": "United States",
+    "United Kingdom of Great Britain and Northern Ireland": "United Kingdom",
+    "UK": "United Kingdom",
+    "U.K.": "United Kingdom",
+    "Great Britain": "United Kingdom",
+    "Britain": "United Kingdom",
+    "People's Republic of China": "China",
+    "People’s Republic of China": "China",
+    "PRC": "China",
+    "Democratic People's Republic of Korea": "North Korea",
+    "Democratic People’s Republic of Korea": "North Korea",
+    "DPRK": "North Korea",
+    "Republic of Korea": "South Korea",
+    "Islamic Republic of Iran": "Iran",
+    "Kingdom of Saudi Arabia": "Saudi Arabia",
+    "UAE": "United Arab Emirates",
+    "Czechia": "Czech Republic",
+    "Türkiye": "Turkey",
+}
+_MINOR = frozenset({"of", "the", "and", "for", "on", "in", "to", "&", "de", "du", "des", "la"})
+_ACRONYM = re.compile(r"[A-Z][A-Z&.]{1,9}")
+_DECLARED = re.compile(
+    r"((?:[A-Z][\w’'&.-]*\s+)(?:(?:of|the|and|for|on|in|de|&)\s+|[A-Z][\w’'&.-]*\s+)*?"
+    r"[A-Z][\w’'&.-]*)\s*\(([A-Z][A-Za-z&.]{1,9})\)"
+)
+NAME_LABELS = frozenset(
+    {
+        "PERSON",
+        "ORG",
+        "GPE",
+        "LOC",
+        "NORP",
+        "FAC",
+        "PRODUCT",
+        "EVENT",
+        "WORK_OF_ART",
+        "LAW",
+        "LANGUAGE",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One entity mention in cleaned offsets."""
+
+    start: int
+    end: int
+    label: str
+    canonical: str = ""
+
+
+def surface(text: str, m: Mention) -> str:
+    """The mention's text with internal whitespace collapsed."""
+    return " ".join(text[m.start : m.end].split())
+
+
+def initials(name: str, significant: bool = True) -> str:
+    """Initials of the words of ``name`` ("North Atlantic Treaty Organization" -> "NATO").
+
+    With ``significant`` (the default) "of", "the", "and" … are skipped; without it
+    every word counts ("Department for Transport" -> "DFT").
+    """
+    words = [w for w in re.split(r"[\s-]+", name) if w]
+    if significant:
+        words = [w for w in words if w.lower() not in _MINOR]
+    return "".join(w[0] for w in words if w[0].isalpha()).upper()
+
+
+def _acronym_key(s: str) -> str:
+    return s.replace(".", "").replace("&", "")
+
+
+def declared_acronyms(text: str) -> dict[str, str]:
+    """Acronym -> long form, from "Long Form (ACR)" in the text, when the initials agree."""
+    found: dict[str, str] = {}
+    for m in _DECLARED.finditer(text):
+        long_form, acr = " ".join(m.group(1).split()), m.group(2)
+        key = _acronym_key(acr).upper()
+        words = long_form.split()
+        # the long form may have leading words that are not part of the name ("The Secretary …")
+        for i in range(len(words)):
+            if words[i].lower() in _MINOR:
+                continue
+            candidate = " ".join(words[i:])
+            if key in (initials(candidate), initials(candidate, significant=False)):
+                found.setdefault(_acronym_key(acr), candidate)
+                break
+    return found
+
+
+def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """Give every mention its canonical name and a label consistent across its entity."""
+    names = [surface(text, m) for m in mentions]
+    canon = [ALIASES.get(n, n) for n in names]
+
+    # acronyms: declared first, then by initials of a long form found in this document
+    acronyms = declared_acronyms(text)
+    long_forms = {
+        initials(c): c
+        for m, c in zip(mentions, canon, strict=True)
+        if m.label in ("ORG", "GPE", "FAC", "LOC", "EVENT", "LAW") and len(c.split()) >= 2
+    }
+    is_acronym = [False] * len(mentions)
+    for i, (m, c) in enumerate(zip(mentions, canon, strict=True)):
+        if m.label not in NAME_LABELS:
+            continue
+        key = _acronym_key(c)
+        long_form = acronyms.get(key)
+        if long_form is None and _ACRONYM.fullmatch(c):
+            long_form = long_forms.get(key.upper())
+        if long_form:
+            canon[i] = ALIASES.get(long_form, long_form)
+            is_acronym[i] = True
+
+    # people: one-word (or shorter) mentions that end exactly one full PERSON name
+    full_names = sorted(
+        {c for m, c in zip(mentions, canon, strict=True) if m.label == "PERSON" and " " in c}
+    )
+    is_person = [False] * len(mentions)
+    for i, (m, c) in enumerate(zip(mentions, canon, strict=True)):
+        if m.label not in NAME_LABELS or is_acronym[i] or c.isupper():
+            continue
+        if m.label == "PERSON" and " " in c:
+            is_person[i] = True
+            continue
+        matches = [f for f in full_names if f != c and f.endswith(" " + c)]
+        if len(matches) == 1:
+            canon[i] = matches[0]
+            is_person[i] = True
+
+    # one label per canonical entity
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(canon):
+        if mentions[i].label in NAME_LABELS:
+            groups.setdefault(c, []).append(i)
+    labels = [m.label for m in mentions]
+    for indices in groups.values():
+        if any(is_person[i] for i in indices):
+            chosen: str | None = "PERSON"
+        else:
+            # an acronym's label follows its long form's when the long form is a mention
+            voters = [i for i in indices if not is_acronym[i]] or indices
+            counts = Counter(labels[i] for i in voters).most_common()
+            tie = len(counts) > 1 and counts[0][1] == counts[1][1]
+            chosen = None if tie else counts[0][0]
+        if chosen is not None:
+            for i in indices:
+                labels[i] = chosen
+    return [
+        replace(m, label=label, canonical=c)
+        for m, label, c in zip(mentions, labels, canon, strict=True)
+    ]
