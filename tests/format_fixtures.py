@@ -64,7 +64,8 @@ def news_page() -> str:
   <meta name="author" content="Helen Okafor">
   <meta property="article:published_time" content="2026-11-19T08:30:00+00:00">
   <meta property="article:modified_time" content="2026-11-20T16:05:00+00:00">
-  <script>window.dataLayer = window.dataLayer || []; function track(e) {{ dataLayer.push(e); }}</script>
+  <script>window.dataLayer = window.dataLayer || [];
+    function track(e) {{ dataLayer.push(e); }}</script>
   <style>.cookie-banner {{ position: fixed; bottom: 0 }}</style>
 </head>
 <body>
