@@ -160,9 +160,11 @@ def run(
         flow_module.set_progress(None)
         if bar:
             bar.stop()
-    counts = summary["counts"]
+    files = summary["files"]
     parts = ", ".join(
-        f"{n} {k}" for k, n in counts.items() if n and k not in ("document", "reject")
+        f"{n} {files[k].removesuffix('.jsonl')}"
+        for k, n in summary["counts"].items()
+        if n and k not in ("document", "reject")
     )
     _err(
         f"docmill: {summary['documents']} documents, {summary['rejects']} rejects"
@@ -327,7 +329,7 @@ def show(
     if folder is None or not (folder / MANIFEST).is_file():
         raise _usage("no complete run found" if folder is None else f"{folder} is not a run folder")
     m = read_manifest(folder)
-    table = Table(title=f"run {m['run_id']}", show_header=True)
+    table = Table(title=f"run {m['run_id']}", show_header=True, min_width=48)
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("inputs", str(m["n_inputs"]))
