@@ -10,6 +10,7 @@ plugin. :mod:`pipeline.flow` wraps these functions in Prefect tasks.
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,7 +92,18 @@ def _as_list(plugin: str, hook: str, result: object) -> list[Any]:
 def read_input(item: InputFile, max_bytes: int) -> DocState | Source:
     """Read one input file; a file that cannot be read becomes a rejected state."""
     try:
-        size = item.path.stat().st_size
+        st = item.path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(item.name)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            state = DocState(item.name, "")
+            state.fail("load", FRAMEWORK, "is not a regular file (a pipe, socket or device)")
+            return state
+        size = st.st_size
+        if size <= max_bytes:
+            with item.path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)  # never more, even if the file grows meanwhile
+            size = max(size, len(data))
         if size > max_bytes:
             state = DocState(item.name, "")
             state.fail(
@@ -100,7 +112,6 @@ def read_input(item: InputFile, max_bytes: int) -> DocState | Source:
                 f"file is {size:,} bytes, over the size limit of {max_bytes:,} bytes (max_bytes)",
             )
             return state
-        data = item.path.read_bytes()
     except IsADirectoryError:
         state = DocState(item.name, "")
         state.fail("load", FRAMEWORK, "is a folder, not a file")

@@ -82,9 +82,12 @@ class _TracedManager(Manager):
                 result = fn(**kwargs)
                 if isinstance(result, Iterator):  # a generator runs the plugin's code lazily
                     result = list(result)
-                return result
-            finally:
+            except Exception:
                 self.mark(FRAMEWORK)
+                raise
+            # SystemExit and the like leave the mark: the worker reports who raised it
+            self.mark(FRAMEWORK)
+            return result
 
         return call
 

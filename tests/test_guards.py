@@ -1,0 +1,147 @@
+"""Resource guards: a per-document time limit that stops hung plugins, and the size limit.
+
+The time limit is enforced by running stage work in a worker process
+(:mod:`pipeline.worker`), so even a plugin stuck in C code (a catastrophic regular
+expression) is stopped: its document becomes a reject naming the stage and the
+plugin, and the rest of the batch goes on in a fresh worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline import stages, worker
+from pipeline.plugins import build_manager
+from pipeline.settings import DEFAULT_TIME_LIMIT, Settings
+from pipeline.sources import InputFile
+from tests.conftest import SEEDS, RunResult, check_offsets
+
+Run = Callable[..., RunResult]
+
+HANGING_EXTRACTOR = """
+import os, re, time
+from pathlib import Path
+from pipeline import hookimpl
+
+LOG = Path(__file__).with_name("pids.txt")
+
+@hookimpl
+def extract(doc):
+    with LOG.open("a") as fh:
+        fh.write(f"{os.getpid()} {doc.id}\\n")
+    if "Harbour Bridge" in doc.text:
+        # catastrophic backtracking: hours inside the C regex engine, no Python bytecode
+        re.match(r"(a+)+$", "a" * 64 + "b")
+    if "wildfire" in doc.text.lower():
+        while True:
+            time.sleep(0.05)
+    return []
+"""
+
+
+@pytest.mark.flow
+def test_hung_plugins_are_stopped_and_the_batch_goes_on(
+    run_flow: Run, tmp_path: Path, install_plugin: Callable[..., str]
+) -> None:
+    module = install_plugin("hangs", HANGING_EXTRACTOR)
+    result = run_flow([SEEDS], tmp_path / "out", batch_size=5, time_limit=4)
+    n = len(list(SEEDS.iterdir()))
+    assert result.summary["documents"] + result.summary["rejects"] == n
+    rejects = {r["source"]: r for r in result.records("reject")}
+    assert set(rejects) == {"seeds/harbour_bridge_reopens.txt", "seeds/wildfire_evacuations.txt"}
+    for reject in rejects.values():
+        assert (reject["stage"], reject["plugin"]) == ("extract", "hangs")
+        assert "time limit of 4 seconds" in reject["error"]
+        assert "extract plugin 'hangs' was still running" in reject["error"]
+    docs = result.records("document")
+    assert len(docs) == n - 2
+    # the other documents kept every plugin's records
+    assert {e["doc_id"] for e in result.records("entity")} == {d["id"] for d in docs}
+    check_offsets(result)
+    # plugins ran in worker processes, never in this one; the worker was replaced after a stop
+    import sys
+
+    log = Path(sys.modules[module].__file__).with_name("pids.txt")  # type: ignore[arg-type]
+    pids = [int(line.split()[0]) for line in log.read_text().splitlines()]
+    assert os.getpid() not in pids
+    assert len(set(pids)) == 2
+
+
+@pytest.mark.flow
+def test_a_worker_crash_costs_one_document(
+    run_flow: Run, tmp_path: Path, install_plugin: Callable[..., str]
+) -> None:
+    install_plugin(
+        "segfaults",
+        """
+        import os, signal
+        from pipeline import hookimpl
+
+        @hookimpl
+        def clean(doc):
+            if "robotics" in doc.text.lower():
+                os.kill(os.getpid(), signal.SIGSEGV)  # what a crashing C extension does
+            if "volunteers" in doc.text.lower():
+                raise SystemExit(3)
+            return []
+        """,
+    )
+    result = run_flow([SEEDS], tmp_path / "out", batch_size=5)
+    rejects = {r["source"]: r for r in result.records("reject")}
+    robotics = rejects["seeds/school_robotics_team.md"]
+    assert (robotics["stage"], robotics["plugin"]) == ("clean", "segfaults")
+    assert "worker process died (signal 11)" in robotics["error"]
+    river = rejects["seeds/river_cleanup_volunteers.md"]
+    assert (river["stage"], river["plugin"]) == ("clean", "segfaults")
+    assert "SystemExit" in river["error"]
+    assert result.summary["documents"] == len(list(SEEDS.iterdir())) - 2
+
+
+@pytest.mark.flow
+def test_in_process_and_worker_runs_write_identical_jsonl(run_flow: Run, tmp_path: Path) -> None:
+    guarded = run_flow([SEEDS], tmp_path / "a", batch_size=2)
+    direct = run_flow([SEEDS], tmp_path / "b", batch_size=2, time_limit=0)
+    assert guarded.jsonl_bytes() == direct.jsonl_bytes()
+    assert guarded.summary["documents"] == len(list(SEEDS.iterdir()))
+
+
+def test_worker_is_reused_across_batches_and_stops_a_blocking_read(tmp_path: Path) -> None:
+    """No Prefect: the worker API directly, over plain files and a file that never ends."""
+    mgr = build_manager(only=("load_text", "clean_unicode"))
+    kinds = stages.record_kinds(mgr)
+    (tmp_path / "a.txt").write_text("One.\n")
+    (tmp_path / "b.txt").write_text("Two.\n")
+    items = [InputFile("a.txt", tmp_path / "a.txt"), InputFile("b.txt", tmp_path / "b.txt")]
+    opts = {"disable": (), "only": ("clean_unicode", "load_text"), "max_bytes": 1000}
+    first = worker.run_guarded("load", mgr, items[:1], kinds, time_limit=30, **opts)
+    (pid,) = [w.process.pid for w in worker._IDLE if w.key[1] == opts["only"]]
+    second = worker.run_guarded("load", mgr, items[1:], kinds, time_limit=30, **opts)
+    assert [s.document.text for s in first + second if s.document] == ["One.\n", "Two.\n"]
+    assert [w.process.pid for w in worker._IDLE if w.key[1] == opts["only"]] == [pid]
+    cleaned = worker.run_guarded("clean", mgr, first + second, kinds, time_limit=30, **opts)
+    assert all(s.alive and s.clean is not None for s in cleaned)
+
+
+def test_size_limit_rejects_a_huge_file_unread(tmp_path: Path) -> None:
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as fh:  # 200 MB, sparse: costs no disk and no time
+        fh.truncate(200 * 1024 * 1024)
+    mgr = build_manager(only=("load_text",))
+    (state,) = stages.load_batch(mgr, [InputFile("huge.txt", big)], 50_000_000)
+    assert state.reject is not None
+    assert state.reject.stage == "load"
+    assert "209,715,200 bytes, over the size limit of 50,000,000 bytes" in state.reject.error
+    assert state.reject.sha256 is None  # never read, so never hashed
+
+
+def test_time_limit_setting_default_env_and_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().time_limit == DEFAULT_TIME_LIMIT > 0
+    monkeypatch.setenv("DOCMILL_TIME_LIMIT", "2.5")
+    assert Settings().time_limit == 2.5
+    monkeypatch.setenv("DOCMILL_TIME_LIMIT", "-1")
+    with pytest.raises(ValueError, match="time_limit"):
+        Settings()
