@@ -5,9 +5,10 @@ Segmenter's rules), with one change for news: pysbd never splits between
 quotation marks, so a speech of five sentences inside “…” would be one
 sentence. Before splitting, curly double quotes are swapped for single
 guillemets of the same length (which pysbd treats as ordinary punctuation),
-so sentences split inside quotations too; a piece with no letter or digit
-(the ``. . . .”`` of a quoted ellipsis) is merged into the sentence before it.
-Offsets are exact: pysbd runs with ``char_span=True`` on a same-length copy.
+so sentences split inside quotations too. A piece with no letter or digit joins
+the sentence before it, and so does a closing quotation mark or bracket left at
+the start of a piece with the punctuation before it (the ``. ”`` of a quoted
+ellipsis). Offsets are exact: pysbd runs with ``char_span=True`` on a same-length copy.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from pipeline.text import CleanText
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)
 #: Curly double quotes -> characters pysbd does not pair (same length: offsets hold).
 _UNPAIR = str.maketrans({"“": "\u2039", "”": "\u203a"})
+_TAIL = re.compile(r"[.!?…\u203a’\"')\]\s]+")
 _WORDY = re.compile(r"\w")
+_CLOSER = re.compile(r"[\u203a’\"')\]]")
 
 _local = threading.local()
 
@@ -55,8 +58,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 def sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of ``text[start:end]``, whitespace trimmed.
 
-    The spans tile the non-blank text of the range in order; every sentence has
-    at least one letter or digit unless the whole range has none.
+    The spans cover the non-blank text of the range in order, without overlap.
     """
     chunk = text[start:end].translate(_UNPAIR)
     spans: list[tuple[int, int]] = []
@@ -70,8 +72,17 @@ def sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         if s >= e:
             continue
         if spans and not _WORDY.search(chunk, s, e):
-            spans[-1] = (spans[-1][0], e)
+            spans[-1] = (spans[-1][0], e)  # only punctuation: the end of the sentence before
             continue
+        if spans:
+            # closing punctuation pysbd left at the start of a piece (". ”" after a
+            # quoted ellipsis) belongs to the sentence before it
+            tail = _TAIL.match(chunk, s, e)
+            if tail and _CLOSER.search(tail.group()):
+                spans[-1] = (spans[-1][0], s + len(tail.group().rstrip()))
+                s, e = _trimmed(chunk, tail.end(), e)
+                if s >= e:
+                    continue
         spans.append((s, e))
     if pos < len(chunk):  # anything pysbd did not cover joins the last sentence
         s, e = _trimmed(chunk, pos, len(chunk))
