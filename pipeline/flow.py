@@ -236,7 +236,7 @@ async def docmill_flow(
     )
     reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
     todo = [item for item in items if item.name not in reusable]
-    if todo and time_limit > 0:
+    if todo and time_limit > 0 and _tasks_run_here():
         worker.prestart(dis, onl)  # the worker imports its plugins while Prefect gets going
     folder = RunFolder(out_dir, new_run_id(started))
     folder.create()
@@ -321,6 +321,15 @@ def _run_complete(mgr: Manager, info: RunInfo, manifest: dict[str, Any]) -> None
                 RunCompleteWarning,
                 stacklevel=2,
             )
+
+
+def _tasks_run_here() -> bool:
+    """True when this flow run's tasks run in this process (threads), not on Dask workers."""
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    ctx = FlowRunContext.get()
+    return ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner)
 
 
 def _collect_timings(run: _Run, futures: list[list[PrefectFuture[Timed]]]) -> None:

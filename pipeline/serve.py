@@ -12,7 +12,8 @@ folder costs little.
 It runs until interrupted. Ctrl-C (SIGINT) or SIGTERM stops the runner, then the
 local server if docmill started it; the deployment is served with
 ``pause_on_shutdown=False``, so its schedule is not left paused for the next
-``docmill serve``.
+``docmill serve``. Runs do not overlap (``limit=1``): a run that comes due while
+another is running starts when it ends.
 """
 
 from __future__ import annotations
@@ -34,16 +35,22 @@ from pipeline.server import prefect_api
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so the same clean shutdown path runs for both."""
+    """Treat SIGTERM like Ctrl-C, so the same clean shutdown path runs for both.
+
+    SIGINT gets Python's default handler back even when it was ignored at start-up
+    (as for a job started in the background of a non-interactive shell).
+    """
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_term = signal.signal(signal.SIGTERM, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def serve(
@@ -93,6 +100,7 @@ def _serve(
             interval=interval,
             parameters=parameters,
             pause_on_shutdown=False,
+            limit=1,  # a run that comes due while one is running waits for it
             print_starting_message=False,
             entrypoint_type=EntrypointType.MODULE_PATH,
         )

@@ -145,15 +145,28 @@ class LocalServer:
         self.stop()
 
 
+def configured_api_url() -> str | None:
+    """The API URL Prefect is configured with (environment, profile or settings context)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    return str(url) if url else None
+
+
 @contextlib.contextmanager
 def prefect_api(home: Path, port: int = 4200, echo: bool = True) -> Iterator[str]:
-    """A real Prefect API URL for the block: ``PREFECT_API_URL`` if set, else a local server.
+    """A real Prefect API URL for the block: the configured one if any, else a local server.
+
+    "Configured" is ``PREFECT_API_URL`` in the environment, the active Prefect
+    profile, or Prefect's settings context (a test harness).
 
     When docmill starts the server, ``PREFECT_API_URL`` is set in this process's
     environment (so child processes, flow runs and Dask workers started from here
     inherit it) and Prefect's settings for the block, and both are restored after.
     """
-    given = os.environ.get("PREFECT_API_URL")
+    given = configured_api_url()
     if given:
         yield given
         return
