@@ -7,11 +7,11 @@ It is loaded once per process, with only the NER component (the small model's
 
 After the model, rules fix what the small model gets wrong in news text (see
 :func:`repair`): spans are trimmed ("the", possessive "’s", whitespace, line
-breaks), a day number left out of "12 September 2024" is put back, "X, Allies"
-and "Summit in Bucharest" are split, "… Summit" is an EVENT, hyphenated bodies
-like "NATO-Ukraine Council" are ORGs, and a missed "First Last" is recovered
-when "Last" is a PERSON elsewhere. Then every mention gets a canonical name
-within the document (:mod:`plugins.entity_names`).
+breaks, an unclosed "(ACRONYM"), a day number left out of "12 September 2024"
+is put back, "X, Allies" and "Summit in Bucharest" are split, "… Summit" is an
+EVENT, hyphenated bodies like "NATO-Ukraine Council" are ORGs, and a missed
+"First Last" is recovered when "Last" is a PERSON elsewhere. Then every mention
+gets a canonical name within the document (:mod:`plugins.entity_names`).
 Runs first among extractors (``tryfirst``), so quotes and dates can use entities.
 """
 
@@ -62,6 +62,7 @@ _MONTH_FIRST = re.compile(
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )
 _DAY_BEFORE = re.compile(r"(?<![\w.,])(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+$")
+_ACRONYM_AT = re.compile(r"[A-Z][A-Za-z&.]{1,9}(?=\))")
 _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")
 
 
@@ -133,6 +134,14 @@ def repair(text: str, raw: Sequence[Mention]) -> list[Mention]:
             if day:
                 start = day.start()
         span = text[start:end]
+        paren = span.find(" (")
+        if paren > 0 and ")" not in span[paren:]:
+            # "World Health Organization (WHO": the long form, and the acronym on its own
+            inner = _ACRONYM_AT.match(text, start + paren + 2)
+            if inner:
+                out.append(Mention(inner.start(), inner.end(), label))
+            end = start + paren
+            span = text[start:end]
         if label in ("ORG", "EVENT", "FAC", "WORK_OF_ART") and ", " in span:
             head, _, tail = span.partition(", ")
             if not _COMPANY_TAIL.search(tail):
