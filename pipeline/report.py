@@ -167,7 +167,7 @@ def render(data: dict[str, Any]) -> str:
     run_id = str(data["run"].get("run_id") or "")
     page = _asset("report.html")
     parts = {
-        "__DOCMILL_CSP__": html.escape(csp, quote=True),
+        "__DOCMILL_CSP__": html.escape(csp, quote=False).replace('"', "&quot;"),
         "__DOCMILL_TITLE__": html.escape(f"docmill report · run {run_id}"),
         "__DOCMILL_STYLE__": _asset("report.css"),
         "__DOCMILL_DATA__": _json_for_script(data),

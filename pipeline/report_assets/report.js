@@ -183,6 +183,8 @@
       node.title = kind;
     }
     node.dataset.rid = item.key;
+    node.dataset.start = item.start;
+    node.dataset.end = item.end;
     if (cont) node.classList.add("cont");
     return node;
   }
