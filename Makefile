@@ -9,7 +9,7 @@ OUT ?= outputs
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test pytest lint bench eval clean
+.PHONY: setup run test pytest lint bench eval clean browser
 
 setup: $(STAMP)
 
@@ -28,7 +28,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline plugins tests
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP)
+# Debian's Chromium for the report's browser tests: installed when missing (as root).
+browser:
+	@scripts/ensure-chromium.sh
+
+pytest: $(STAMP) browser
 	$(PY) -m pytest
 
 test: lint pytest
