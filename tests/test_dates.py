@@ -1,0 +1,56 @@
+"""Dates: DATE entities normalised to ISO, relative ones against the publication date."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.records import DateMention
+from plugins.extract_dates import normalise
+from tests.run_stages import of, run_text
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "value"),
+    [
+        ("February 24, 2022", None, "2022-02-24"),
+        ("12 September 2024", None, "2024-09-12"),
+        ("May 2024", None, "2024-05"),
+        ("2019", None, "2019"),
+        ("yesterday", "2024-03-01", "2024-02-29"),
+        ("Today", "2024-02-24", "2024-02-24"),
+        ("February 25", "2024-01-10", "2024-02-25"),
+        ("last year", "2024-01-10", "2023"),
+        ("next month", "2024-12-10", "2025-01"),
+        ("yesterday", None, None),
+        ("last year", None, None),
+        ("two years", "2024-01-10", None),
+        ("the past few days", "2024-01-10", None),
+        ("the 1990s", "2024-01-10", None),
+        ("multi-year", "2024-01-10", None),
+    ],
+)
+def test_normalise(text: str, published: str | None, value: str | None) -> None:
+    assert normalise(text, published) == value
+
+
+TEXT = """Bridge Inspection Report
+
+The bridge opened on 3 March 1998 and was last inspected in May 2021. Engineers returned \
+yesterday and will report next month, the council said on Tuesday. Repairs could take \
+two years.
+"""
+
+
+def test_date_mentions_resolved_against_published() -> None:
+    values = {d.text: d.value for d in of(run_text(TEXT, published="2024-06-12"), DateMention)}
+    assert values["3 March 1998"] == "1998-03-03"
+    assert values["May 2021"] == "2021-05"
+    assert values["yesterday"] == "2024-06-11"
+    assert values["next month"] == "2024-07"
+    assert values["two years"] is None
+
+
+def test_without_published_relative_dates_are_null_not_today() -> None:
+    values = {d.text: d.value for d in of(run_text(TEXT), DateMention)}
+    assert values["3 March 1998"] == "1998-03-03"
+    assert values["yesterday"] is None and values["next month"] is None
