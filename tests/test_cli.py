@@ -27,7 +27,13 @@ def test_plugins_prints_json_with_builtins() -> None:
 
 def test_plugins_hook_filter_and_all(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = json.loads(runner.invoke(app, ["plugins", "--hook", "clean"]).stdout)
-    assert [r["name"] for r in rows] == ["clean_boilerplate", "clean_unicode"]
+    assert [r["name"] for r in rows] == [
+        "clean_boilerplate",
+        "clean_glued",
+        "clean_markdown",
+        "clean_mojibake",
+        "clean_unicode",
+    ]
     monkeypatch.setenv("DOCMILL_DISABLE_PLUGINS", "clean_unicode")
     assert [r["name"] for r in json.loads(runner.invoke(app, ["plugins"]).stdout)].count(
         "clean_unicode"
