@@ -146,7 +146,10 @@ def discover(
     roots: dict[str, Path] = {}  # display name of each folder input -> the folder
 
     def add(name: str | None, path: Path) -> None:
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: still an input (it becomes a reject)
+            real = path.absolute()
         if real in seen:
             return
         seen.add(real)
