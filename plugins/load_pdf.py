@@ -1,6 +1,8 @@
 """Load PDF files: the text layer page by page, with the page numbers kept.
 
-pypdf reads each page's text; pages are joined with a blank line, and
+pypdf reads each page's text; a blank line is put where a line ends a
+paragraph (a short line ending a sentence, or a heading), pages are joined
+with a blank line, and
 ``meta["pages"]`` records where each page lies in the document's text as
 ``[start, end]`` offsets (page ``n`` is item ``n - 1``), so the framework can put a
 ``page`` on every paragraph and sentence. Title, author and creation date come
@@ -30,9 +32,40 @@ _MANY_BLANKS = re.compile(r"\n{3,}")
 
 
 def _page_text(raw: str) -> str:
+    """A page's text with a blank line where a paragraph ends (see :func:`_paragraphs`)."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub("\n", text)
-    return _MANY_BLANKS.sub("\n\n", text).strip()
+    return _MANY_BLANKS.sub("\n\n", _paragraphs(text)).strip()
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"”’)\]]$")
+_STARTS_BLOCK = re.compile(r"^[\"“‘(\[]?[A-Z0-9]")
+
+
+def _paragraphs(text: str) -> str:
+    """Mark paragraph ends in a page's text, which pypdf gives as lines only.
+
+    A line ends a paragraph when it is clearly shorter than the page's full lines and
+    ends a sentence, or is very short (a heading) and the next line starts anew.
+    Other line breaks stay as they are; the segmenter reads them as spaces.
+    """
+    lines = text.split("\n")
+    widths = sorted(len(line.strip()) for line in lines if line.strip())
+    if len(widths) < 3:
+        return text
+    full = widths[int(len(widths) * 0.9) - 1 if len(widths) >= 10 else -1]
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        bare = line.strip()
+        if not bare or not after:
+            continue
+        if (len(bare) < 0.85 * full and _ENDS_SENTENCE.search(bare)) or (
+            len(bare) < 0.6 * full and _STARTS_BLOCK.match(after)
+        ):
+            out.append("")
+    return "\n".join(out)
 
 
 def _info(reader: Any) -> dict[str, Any]:

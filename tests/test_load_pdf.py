@@ -60,6 +60,11 @@ def test_segments_carry_the_page_they_start_on(mgr: Manager, tmp_path: Path) -> 
         assert start <= seg.start and seg.end <= end, seg
     rotterdam = [s for s in segments if s.type == "sentence" and "Rotterdam" in s.text]
     assert [s.page for s in rotterdam] == [2]
+    # pypdf gives lines; the loader marks where paragraphs end, so each is a segment
+    paragraphs = [(s.page, " ".join(s.text.split())) for s in segments if s.type == "paragraph"]
+    assert paragraphs == [
+        (number, text) for number, page in enumerate(PDF_PAGES, 1) for text in page
+    ]
 
 
 def test_pdf_is_sniffed_by_content_not_by_name(mgr: Manager, tmp_path: Path) -> None:
