@@ -27,7 +27,7 @@ _EXTRA_TYPES = {
 
 
 DOCX = _EXTRA_TYPES[".docx"]
-_HTML_START = (b"<!doctype html", b"<html", b"<?xml")
+_HTML_START = (b"<!doctype html", b"<html")
 _HTML_TAGS = (b"<head", b"<body", b"<meta ", b"<title>", b"<article")
 _FRONT_MATTER = re.compile(
     rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n(?:[^\n]*\n){0,200}?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)"
@@ -39,27 +39,30 @@ def guess_media_type(name: str, data: bytes) -> str:
     """Media type by content sniffing first, file extension second.
 
     Content decides when it is unambiguous: PDF (``%PDF-`` within the first KiB),
-    DOCX (a ZIP holding ``word/document.xml``), HTML (a doctype or ``<html>``
-    near the start, or head/body tags in a file whose name says nothing else).
+    DOCX (a ZIP holding ``word/document.xml``), HTML (a doctype or ``<html>`` at
+    the start). Weaker signs count only when the extension does not say text or
+    Markdown: ``%PDF-`` later in the first KiB, ``<html`` after a comment or an
+    XML declaration, head/body tags.
     Then the extension decides; a file without a known extension is Markdown when
     it opens with YAML front matter or has Markdown headings, else plain text if
     it looks textual (the text loader still refuses binary content).
     """
     head = data[:1024]
-    if b"%PDF-" in head:
+    ext = os.path.splitext(name)[1].lower()
+    textual = _EXTRA_TYPES.get(ext, "").startswith("text/")
+    if data.startswith(b"%PDF-") or (b"%PDF-" in head and not textual):
         return "application/pdf"
     if data.startswith(b"PK\x03\x04"):
         if _is_docx(data):
             return DOCX
-        if name.lower().endswith(".docx"):
+        if ext == ".docx":
             return DOCX  # a damaged Word file: the DOCX loader says why it cannot read it
         return "application/zip"
     lower = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    ext = os.path.splitext(name)[1].lower()
-    if lower.startswith(_HTML_START[:2]) or b"<html" in lower[:512]:
+    if lower.startswith(_HTML_START[:2]):
         return "text/html"
-    if lower.startswith(_HTML_START[2]) and b"<html" in data[:2048].lower():
-        return "text/html"  # XHTML
+    if not textual and b"<html" in lower[:512]:
+        return "text/html"  # after a comment or an XML declaration (XHTML)
     if ext in _EXTRA_TYPES:
         return _EXTRA_TYPES[ext]
     if lower.startswith(b"<") and any(tag in lower for tag in _HTML_TAGS):

@@ -108,6 +108,12 @@ def test_media_type_by_content_first_then_extension(tmp_path: Path) -> None:
     assert guess_media_type("stdin", MARKDOWN_NOTE.encode()) == "text/markdown"
     assert guess_media_type("stdin", b"Plain words on a line.\n") == "text/plain"
     assert guess_media_type("notes.md", b"<div>inline html in markdown</div>\n") == "text/markdown"
+    # weak signs do not overrule a text extension
+    about = b"# Tips\n\nEvery file starts with %PDF- and a <html> tag is not HTML.\n"
+    assert guess_media_type("tips.md", about) == "text/markdown"
+    assert guess_media_type("tips.txt", about) == "text/plain"
+    assert guess_media_type("x.bin", b"\n\n" + pdf) == "application/pdf"
+    assert guess_media_type("x", b"<!-- saved -->\n<html><p>x</p></html>") == "text/html"
 
 
 def test_run_reports_a_pattern_matching_nothing_as_usage_error(tmp_path: Path) -> None:
