@@ -9,6 +9,9 @@ Within a document, mentions of one thing get one canonical name and one label:
 * surname ↔ full name: a one-word mention ("Stoltenberg") that is the last word of
   exactly one multi-word PERSON ("Jens Stoltenberg") takes that name, and the label
   PERSON whatever the model said for it.
+* short ↔ long organisation name: "Central Bank" is "European Central Bank" when
+  that is the only ORG it ends.
+* capitals ↔ title case: "FRANKFURT" of a dateline is "Frankfurt" when that is a mention.
 * official ↔ common country names from :data:`ALIASES` ("Russian Federation" → "Russia").
 * label consistency: every mention of a canonical entity gets its majority label
   (PERSON wins for matched names); a tie is left as the model said.
@@ -143,6 +146,12 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
             canon[i] = ALIASES.get(long_form, long_form)
             is_acronym[i] = True
 
+    # a word in capitals ("FRANKFURT" in a dateline) is the same as its title-case mention
+    cased = {c.lower(): c for c in canon if not c.isupper()}
+    for i, c in enumerate(canon):
+        if c.isupper() and not is_acronym[i] and c.lower() in cased:
+            canon[i] = cased[c.lower()]
+
     # people: one-word (or shorter) mentions that end exactly one full PERSON name
     full_names = sorted(
         {c for m, c in zip(mentions, canon, strict=True) if m.label == "PERSON" and " " in c}
@@ -158,6 +167,14 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
         if len(matches) == 1:
             canon[i] = matches[0]
             is_person[i] = True
+
+    # a shorter name of an organisation ("Central Bank" of "European Central Bank")
+    orgs = sorted({c for m, c in zip(mentions, canon, strict=True) if m.label == "ORG"})
+    for i, (m, c) in enumerate(zip(mentions, canon, strict=True)):
+        if m.label == "ORG" and " " in c and not is_acronym[i]:
+            longer = [o for o in orgs if o.endswith(" " + c)]
+            if len(longer) == 1:
+                canon[i] = longer[0]
 
     # one label per canonical entity
     groups: dict[str, list[int]] = {}

@@ -1,7 +1,9 @@
 """Dates: DATE entities normalised to ISO 8601 against the publication date.
 
 A full date gives ``YYYY-MM-DD``, a month ``YYYY-MM``, a year ``YYYY``; a vague
-expression ("two years", "the 1990s", "recent weeks") gives null. A relative one
+expression ("two years", "the 1990s", "recent weeks") gives null, a season or part
+of a year ("spring of 2025") the year. Plain absolute forms are read directly;
+the rest goes to dateparser's ``DateDataParser``. A relative one
 ("yesterday", "February 25", "last year", "next month") is resolved
 against the document's ``published`` date, and is null when that is unknown, so
 results never depend on the day docmill runs.
@@ -68,8 +70,79 @@ def _relative_period(text: str, published: str | None) -> str | None:
     return f"{month // 12:04d}-{month % 12 + 1:02d}"
 
 
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_M = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_D = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_Y = r"(?P<year>1\d{3}|2\d{3})"
+#: Absolute dates read without dateparser (most DATE mentions in news are these).
+_ABSOLUTE = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"{_M}\s+{_D},?\s+{_Y}",  # February 24, 2022
+        rf"{_D}\s+(?:of\s+)?{_M},?\s+{_Y}",  # 24 February 2022
+        rf"{_M},?\s+{_Y}",  # February 2022
+        rf"(?:(?:the\s+)?year\s+)?{_Y}",  # 2022
+        rf"{_Y}-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)",  # 2022-02-24
+    )
+)
+#: A season or part of a given year ("spring of 2025", "early 2024"): the year.
+_PART_OF_YEAR = re.compile(
+    rf"(?:the\s+)?(?:early|late|mid|end\s+of|start\s+of|beginning\s+of|spring|summer"
+    rf"|autumn|fall|winter|first\s+half|second\s+half)[\s-]*(?:of\s+|in\s+)?{_Y}",
+    re.IGNORECASE,
+)
+
+
+def _absolute(text: str) -> str | None:
+    """ISO value of a plain absolute date, or None when it is not one of the plain forms."""
+    for pattern in _ABSOLUTE:
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        parts = m.groupdict()
+        year = int(parts["year"])
+        month = _MONTHS[parts["month"].lower()] if parts.get("month") else None
+        if parts.get("mnum"):
+            month = int(parts["mnum"])
+        if month is None:
+            return f"{year:04d}"
+        if not parts.get("day"):
+            return f"{year:04d}-{month:02d}"
+        try:
+            return datetime(year, month, int(parts["day"])).strftime("%Y-%m-%d")
+        except ValueError:
+            return None
+    m = _PART_OF_YEAR.fullmatch(text)
+    return m["year"] if m else None
+
+
+@lru_cache(maxsize=4096)
 def normalise(text: str, published: str | None) -> str | None:
     """ISO value of a date expression, or None when it is vague or cannot be resolved."""
+    text = " ".join(text.split())
+    plain = _absolute(text)
+    if plain is not None:
+        return plain
     if _PERIOD.fullmatch(text.strip()):
         return _relative_period(text, published)
     if _DECADE.search(text):

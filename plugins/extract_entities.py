@@ -11,7 +11,10 @@ breaks, an unclosed "(ACRONYM"), a day number left out of "12 September 2024"
 is put back, "X, Allies" and "Summit in Bucharest" are split, "… Summit" is an
 EVENT, hyphenated bodies like "NATO-Ukraine Council" are ORGs, and a missed
 "First Last" is recovered when "Last" is a PERSON elsewhere. Then every mention
-gets a canonical name within the document (:mod:`plugins.entity_names`).
+gets a canonical name within the document (:mod:`plugins.entity_names`). A
+title-case headline is read with the words the body does not capitalise in lower
+case, so "Central Bank Holds Rates Steady as Inflation Cools" yields no
+"Inflation Cools" ORG.
 Runs first among extractors (``tryfirst``), so quotes and dates can use entities.
 """
 
@@ -63,6 +66,7 @@ _MONTH_FIRST = re.compile(
 )
 _DAY_BEFORE = re.compile(r"(?<![\w.,])(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+$")
 _ACRONYM_AT = re.compile(r"[A-Z][A-Za-z&.]{1,9}(?=\))")
+_MINOR_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "as"})
 _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")
 
 
@@ -194,6 +198,34 @@ def _non_overlapping(mentions: Sequence[Mention]) -> list[Mention]:
     return sorted(kept, key=lambda m: (m.start, m.end))
 
 
+def is_headline(text: str) -> bool:
+    """A title-case headline: one line, no final period, most words capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", text) if w.lower() not in _MINOR_WORDS]
+    if "\n" in text or text.rstrip().endswith(".") or len(words) < 3:
+        return False
+    capitals = sum(1 for w in words if w[0].isupper())
+    return capitals >= 0.7 * len(words)
+
+
+def decased_headline(headline: str, body: str) -> str:
+    """The headline with title-case words lower-cased unless the body capitalises them
+    too, other than at the start of a sentence.
+
+    Same length as ``headline`` (offsets hold): "Central Bank Holds Rates Steady"
+    becomes "Central Bank holds rates steady" when the body has "Central Bank".
+    """
+    capitalised = {
+        m.group()
+        for m in re.finditer(r"\b[A-Z][\w’'-]*", body)
+        if body[: m.start()].rstrip()[-1:] not in ("", ".", "!", "?", "“", '"', "—", ":")
+    }
+    return re.sub(
+        r"\b[A-Z][a-z][\w’'-]*",
+        lambda m: m.group() if m.group() in capitalised else m.group().lower(),
+        headline,
+    )
+
+
 @hookimpl
 def settings_model() -> type[BaseModel]:
     return EntitySettings
@@ -205,6 +237,8 @@ def mentions(doc: CleanText, segments: Sequence[Segment]) -> list[Mention]:
     nlp = load_model(conf.model)
     spans = [(p.start, p.end) for p in segments if p.type == "paragraph"] or [(0, len(doc.text))]
     texts = [doc.text[s:e] for s, e in spans]
+    if texts and is_headline(texts[0]):
+        texts[0] = decased_headline(texts[0], doc.text[spans[0][1] :])
     raw = []
     for (offset, _), parsed in zip(spans, nlp.pipe(texts, batch_size=conf.batch_size), strict=True):
         for ent in parsed.ents:
