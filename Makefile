@@ -28,6 +28,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline plugins tests
 	$(VENV)/bin/mypy
 
+eval: $(STAMP)
+	$(PY) eval/run_eval.py
+
 # Debian's Chromium for the report's browser tests: installed when missing (as root).
 browser:
 	@scripts/ensure-chromium.sh
