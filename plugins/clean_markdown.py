@@ -3,10 +3,10 @@
 A Markdown document's text is the file as the user wrote it; this cleaner
 proposes edits that delete the markup and keep the words: YAML front matter,
 heading marks (``#``, setext underlines), block quote and list markers,
-horizontal rules, code fences, reference link definitions, HTML comments and
-tags, emphasis and strike-through markers, inline code backticks, link
-brackets and destinations (the link text stays), images (removed whole) and
-backslash escapes. Code inside fences and backticks is left as written. Only
+horizontal rules, table delimiter rows (cells stay, separated by ``|``), code
+fences, reference link definitions, HTML comments and tags, emphasis and
+strike-through markers, inline code backticks, link brackets and destinations
+(the link text stays), images (removed whole) and backslash escapes. Code inside fences and backticks is left as written. Only
 documents with media type ``text/markdown`` are touched.
 """
 
@@ -32,6 +32,7 @@ _RULE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})
 _QUOTE = re.compile(r"^ {0,3}(?:>[ \t]?)+")
 _LIST = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
 _LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+.*$")
+_TABLE_RULE = re.compile(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$")
 _COMMENT = re.compile(r"<!--.*?-->")
 
 _CODE = re.compile(r"(`+)(.+?)\1")
@@ -137,6 +138,9 @@ def markdown_edits(text: str) -> Iterator[Edit]:
         if previous_text and _SETEXT.match(line):
             yield _edit(start, lm.end(), "heading underline")
             previous_text = False
+            continue
+        if _TABLE_RULE.match(line):
+            yield _edit(start, lm.end(), "table rule")
             continue
         if _RULE.match(line) or _LINK_DEF.match(line):
             yield _edit(start, end, "horizontal rule" if _RULE.match(line) else "link definition")

@@ -91,3 +91,15 @@ def test_markdown_is_sniffed_from_front_matter_without_an_extension(mgr: Manager
     doc = load_one(mgr, Source.from_bytes("stdin", MARKDOWN_NOTE.encode())).document
     assert doc is not None and doc.media_type == "text/markdown"
     assert doc.author == "Ana Ruiz; Tom Kerr"
+
+
+def test_tables_lose_their_delimiter_row_and_fenced_code_stays(mgr: Manager) -> None:
+    text = (
+        "Election results\n\n| Party | Seats |\n|---|:---:|\n| Green | 12 |\n\n"
+        "```\nseats = {'Green': 12} # *not emphasis*\n```\n"
+    )
+    state = cleaned(mgr, "results.md", text)
+    assert state.clean is not None
+    assert "|---|" not in state.clean.text and "```" not in state.clean.text
+    assert "| Party | Seats |\n| Green | 12 |" in state.clean.text
+    assert "seats = {'Green': 12} # *not emphasis*" in state.clean.text
