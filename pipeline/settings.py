@@ -9,6 +9,7 @@ declares with the ``settings_model`` hook.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -156,6 +157,16 @@ def override_plugin_settings(
         plugin_settings.cache_clear()
 
 
+def _env_value(value: str) -> Any:
+    """An environment value: JSON when it is a JSON list or object, else the string."""
+    if value.lstrip().startswith(("[", "{")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
 def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
     """The ``[plugins.NAME]`` tables and ``DOCMILL_PLUGINS__NAME__KEY`` variables, merged."""
     here = cwd or Path.cwd()
@@ -172,7 +183,7 @@ def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
         if key.upper().startswith(prefix):
             name, _, field = key[len(prefix) :].partition("__")
             if name and field:
-                merged.setdefault(name.lower(), {})[field.lower()] = value
+                merged.setdefault(name.lower(), {})[field.lower()] = _env_value(value)
     for name, table in _overrides.items():
         merged.setdefault(name, {}).update(table)
     return merged
@@ -182,6 +193,15 @@ def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
 def plugin_settings(name: str, model: type[M]) -> M:
     """The validated settings of plugin ``name`` (defaults where nothing is set)."""
     return model.model_validate(raw_plugin_settings().get(name, {}))
+
+
+def _known_keys(model: type[BaseModel]) -> set[str]:
+    keys = set()
+    for field_name, info in model.model_fields.items():
+        keys.add(field_name)
+        if isinstance(info.alias, str):
+            keys.add(info.alias)
+    return keys
 
 
 class PluginSettingsError(ValueError):
@@ -198,13 +218,21 @@ def check_plugin_settings(
     """Validate every plugin's settings (``Manager.ordered("settings_model")``) now.
 
     Returns name -> validated settings; raises :class:`PluginSettingsError` on the
-    first plugin whose settings do not validate.
+    first plugin whose settings do not validate, or that are given a key its model
+    does not have (a misspelled setting must not be ignored silently).
     """
     result: dict[str, BaseModel] = {}
+    raw = raw_plugin_settings()
     for name, fn in declared:
         model = fn()
         if model is None:
             continue
+        unknown = sorted(set(raw.get(name, {})) - _known_keys(model))
+        if unknown and model.model_config.get("extra") != "allow":
+            known = ", ".join(sorted(model.model_fields)) or "none"
+            raise PluginSettingsError(
+                name, f"unknown setting(s) {', '.join(unknown)} (known: {known})"
+            )
         try:
             result[name] = plugin_settings(name, model)
         except ValidationError as exc:
