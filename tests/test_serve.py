@@ -1,0 +1,115 @@
+"""``docmill serve`` for real: its own local Prefect server, a schedule that fires, Ctrl-C.
+
+One served schedule per test module (a server start costs 5-15 s): the command
+is started as a user would start it, with no PREFECT_API_URL, in a session of its
+own so that Ctrl-C can be sent to its whole process group as a terminal does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pipeline.plugins import build_manager
+from pipeline.runs import MANIFEST, read_manifest
+from pipeline.stages import record_kinds
+from pipeline.summary import ARTIFACT_KEY
+from pipeline.validate_run import validate_run
+from tests.conftest import SEEDS
+
+pytestmark = [pytest.mark.flow, pytest.mark.slow]
+
+#: Upper bound for the server start plus two scheduled runs on a loaded 2-core machine.
+DEADLINE = 300.0
+
+
+def _complete_runs(out: Path) -> list[Path]:
+    return sorted(p.parent for p in out.glob(f"*/{MANIFEST}") if not p.parent.name.startswith("."))
+
+
+def test_serve_fires_on_schedule_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS / "central_bank_rates.txt", corpus)
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "client-home"),  # the server gets .docmill/prefect
+        PREFECT_RUNNER_POLL_FREQUENCY="1",
+        DOCMILL_SERVER_PORT="0",  # any free port: never a user's 4200
+        DOCMILL_DISABLE_PLUGINS="extract_entities",  # no model load: the schedule is under test
+    )
+    docmill = Path(sys.executable).with_name("docmill")
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [str(docmill), "serve", str(corpus), "--interval", "2", "--out", str(out)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    family: dict[int, psutil.Process] = {}
+
+    def note_family() -> None:
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            family.setdefault(child.pid, child)  # Process remembers its start time: no pid reuse
+
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while len(_complete_runs(out)) < 2:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            note_family()
+            time.sleep(0.5)
+        note_family()
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal
+        code = proc.wait(timeout=90)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert code == 0, output
+    assert "docmill: stopped" in output
+
+    # nothing docmill started outlives it: not the server, not a flow run
+    _, alive = psutil.wait_procs(list(family.values()), timeout=15)
+    assert [(p.pid, p.cmdline()) for p in alive] == [], output
+
+    # each scheduled run wrote its own complete, valid run folder
+    runs = _complete_runs(out)
+    assert len(runs) >= 2
+    assert not list(out.glob(".partial-*"))
+    kinds = record_kinds(build_manager(disable=["extract_entities"]))
+    for run in runs:
+        assert validate_run(run, kinds)["document"] == 1
+    later = read_manifest(runs[1])
+    assert later["cache"]["reused"] == 1  # a scheduled rerun reuses the unchanged document
+
+    # the server's own database: runs of the deployment, their summaries, not paused
+    db = sqlite3.connect(tmp_path / ".docmill" / "prefect" / "prefect.db")
+    try:
+        ((paused,),) = db.execute("select paused from deployment").fetchall()
+        completed = db.execute(
+            "select count(*) from flow_run where deployment_id is not null"
+            " and state_type = 'COMPLETED'"
+        ).fetchone()[0]
+        artifacts = db.execute(
+            "select count(*) from artifact where key = ?", (ARTIFACT_KEY,)
+        ).fetchone()[0]
+    finally:
+        db.close()
+    assert not paused
+    assert completed >= 2
+    assert artifacts >= 2
