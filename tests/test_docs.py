@@ -40,7 +40,9 @@ def test_the_tutorials_files_are_the_example_package() -> None:
     example = {
         f"docmill-money/{p.relative_to(EXAMPLE).as_posix()}": p.read_text(encoding="utf-8")
         for p in EXAMPLE.rglob("*")
-        if p.is_file() and p.suffix in (".py", ".toml") and "__pycache__" not in p.parts
+        if p.is_file()
+        and p.suffix in (".py", ".toml")
+        and not {"__pycache__", "build"} & set(p.parts)
     }
     assert example
     for name, text in example.items():
@@ -119,3 +121,16 @@ def test_the_tutorial_runs_as_written(prefect_api: None, tmp_path: Path) -> None
     scaffolded = start / "docmill-tariffs"
     assert (scaffolded / "pyproject.toml").is_file()
     assert (scaffolded / "tests" / "test_tariffs.py").is_file()
+
+
+def test_hook_reference_examples_are_valid_python_and_toml() -> None:
+    import tomllib
+
+    text = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
+    found = FENCE.findall(text)
+    assert len(found) >= 10
+    for lang, _, body in found:
+        if lang == "python":
+            compile(body, "hooks.md", "exec")
+        elif lang == "toml":
+            tomllib.loads(body)

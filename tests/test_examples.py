@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -26,6 +27,8 @@ ARTICLE = (
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The example built and installed with pip (once per module) on sys.path."""
     target = tmp_path_factory.mktemp("site")
+    source = tmp_path_factory.mktemp("src") / EXAMPLE.name  # setuptools writes build/ there
+    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     subprocess.run(
         [
             sys.executable,
@@ -34,11 +37,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             "install",
             "--quiet",
             "--no-deps",
-            "--no-cache-dir",
             "--disable-pip-version-check",
             "--target",
             str(target),
-            str(EXAMPLE),
+            str(source),
         ],
         check=True,
         capture_output=True,
