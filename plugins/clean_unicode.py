@@ -1,5 +1,8 @@
 """Unicode and whitespace normalisation as edits: NFC, odd spaces, invisible characters.
 
+Unicode line and paragraph separators, vertical tab, form feed and NEL become a
+line break; non-breaking and other odd spaces a plain space; runs of spaces one.
+
 Curly quotes are left alone: their direction tells where a quotation opens and closes.
 """
 
@@ -17,6 +20,7 @@ _ODD_SPACE = "\u00a0\u2000-\u200a\u202f\u205f\u3000\t"
 _SPACES = re.compile(rf"[ {_ODD_SPACE}]{{2,}}|[{_ODD_SPACE}]")
 _TRAILING = re.compile(r"[ \u00a0\t]+(?=\n)")
 _NEWLINES = re.compile(r"\r\n?|\n(?:[ \t]*\n){2,}")
+_LINE_SEPARATORS = re.compile(r"[\u2028\u2029\x0b\x0c\x85]")
 _COMBINING = re.compile(r".[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]+", re.DOTALL)
 
 
@@ -26,6 +30,8 @@ def edits(text: str) -> Iterator[Edit]:
         nfc = unicodedata.normalize("NFC", m.group())
         if nfc != m.group():
             yield Edit(start=m.start(), end=m.end(), replacement=nfc, reason="unicode NFC")
+    for m in _LINE_SEPARATORS.finditer(text):
+        yield Edit(start=m.start(), end=m.end(), replacement="\n", reason="line separator")
     for m in _INVISIBLE.finditer(text):
         yield Edit(start=m.start(), end=m.end(), replacement="", reason="invisible character")
     for m in _TRAILING.finditer(text):

@@ -87,3 +87,11 @@ def test_odd_spaces_become_plain_spaces() -> None:
     text = "Prime\u00a0Minister  Jane\u2009Doe spoke.\u200b"
     state = cleaned(text)
     assert state.clean is not None and state.clean.text == "Prime Minister Jane Doe spoke."
+
+
+def test_unicode_line_separators_become_line_breaks() -> None:
+    text = "First line.\u2028Second line.\x0cThird."
+    state = cleaned(text)
+    assert state.clean is not None
+    assert state.clean.text == "First line.\nSecond line.\nThird."
+    assert {e.reason for e in state.edits} == {"line separator"}
