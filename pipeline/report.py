@@ -11,9 +11,12 @@ inputs. Contracts:
 - Safe: document text is data, never markup. It travels as JSON inside a
   ``<script type="application/json">`` block with every ``<`` escaped, and the
   script puts it on the page with ``textContent`` / ``setAttribute`` only.
-- Lazy: a document's text is laid out only when its section is opened, so a
-  run of 1,000 documents opens quickly; the embedded data is smaller than the
-  JSONL it comes from (segments are left out, field names are not repeated).
+- Lazy: the page opens on a small summary block (run, totals, one line per
+  document); each document's text, spans and findings are a JSON block of their
+  own, parsed and laid out only when the document's section is opened, so a run
+  of 1,000 documents opens quickly. The embedded data is smaller than the JSONL
+  it comes from (segments are left out, field names, kinds and plugin names are
+  not repeated).
 - Deterministic: the same run folder gives a byte-identical report.
 """
 
@@ -23,6 +26,7 @@ import base64
 import hashlib
 import html
 import os
+import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -34,6 +38,7 @@ import typer
 from pipeline.runs import MANIFEST, read_manifest
 
 REPORT = "report.html"
+_PLACEHOLDER = re.compile(r"(__DOCMILL_[A-Z]+__)")
 
 #: Record kinds the report draws as highlights (each span kind has a fixed form).
 SPAN_KINDS = ("entity", "quote", "date", "edit")
@@ -59,27 +64,41 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield record
 
 
-def _span_row(kind: str, rec: dict[str, Any]) -> list[Any]:
-    """A span as ``[kind, start, end, plugin, a, b]``: a/b are the kind's own fields."""
+def _span_row(kind: str, rec: dict[str, Any], text: str) -> list[Any]:
+    """A span as ``[kind, start, end, plugin, a, b]``: a/b are the kind's own fields.
+
+    An entity's canonical name is left out (null) when it is its source text.
+    """
     a: Any = None
     b: Any = None
+    start, end = rec["start"], rec["end"]
     if kind == "entity":
-        a, b = rec.get("label"), rec.get("canonical")
+        canonical = rec.get("canonical")
+        a, b = rec.get("label"), None if canonical == text[start:end] else canonical
     elif kind == "quote":
         a, b = rec.get("speaker"), rec.get("cue")
     elif kind == "date":
-        a, b = rec.get("value"), rec.get("text")
+        a = rec.get("value")
     elif kind == "edit":
         a, b = rec.get("replacement"), rec.get("reason")
-    return [kind, rec["start"], rec["end"], rec.get("plugin", ""), a, b]
+    return [kind, start, end, rec.get("plugin", ""), a, b]
+
+
+def _count(counter: dict[str, int], key: str) -> None:
+    counter[key] = counter.get(key, 0) + 1
 
 
 def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the report shows, read from a run folder (``manifest`` given or read).
 
-    Documents keep the order of ``documents.jsonl``; each carries its source text,
-    its spans (entities, quotes, dates, edits and plugins' own span kinds, in file
-    order) and its findings. Segments are counted, not embedded.
+    ``docs`` holds one small summary per document (in the order of
+    ``documents.jsonl``: title, source, counts per kind and severity) and
+    ``bodies`` the matching text, spans (entities, quotes, dates, edits and
+    plugins' own span kinds, each as ``[kind, start, end, plugin, a, b]`` with
+    kind and plugin as indexes into ``kinds`` and ``sources``) and findings
+    (``[severity, code, message, start, end, plugin]``). Totals per entity label,
+    plugin and severity are computed here, so the page needs no pass over the
+    bodies to open. Segments are counted, not embedded.
     """
     if manifest is None:
         if not (folder / MANIFEST).is_file():
@@ -87,19 +106,24 @@ def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[st
         manifest = read_manifest(folder)
     files: dict[str, str] = dict(manifest.get("files", {}))
     docs: list[dict[str, Any]] = []
-    by_id: dict[str, dict[str, Any]] = {}
+    bodies: list[dict[str, Any]] = []
+    by_id: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for d in _read_jsonl(folder / files.get("document", "documents.jsonl")):
-        doc = {
+        summary: dict[str, Any] = {
             "id": d["id"],
             "title": d.get("title"),
             "source": d.get("source"),
             "published": d.get("published"),
-            "text": d["text"],
-            "spans": [],
-            "findings": [],
+            "n": {},
+            "sev": {},
         }
-        docs.append(doc)
-        by_id[d["id"]] = doc
+        body: dict[str, Any] = {"text": d["text"], "spans": [], "findings": []}
+        docs.append(summary)
+        bodies.append(body)
+        by_id[d["id"]] = (summary, body)
+    labels: dict[str, int] = {}
+    by_plugin: dict[str, int] = {}
+    severities: dict[str, int] = {"error": 0, "warning": 0, "info": 0}
     for kind in sorted(files):
         if kind in SKIPPED_KINDS:
             continue
@@ -107,20 +131,35 @@ def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[st
             owner = by_id.get(rec.get("doc_id", ""))
             if owner is None or not isinstance(rec.get("start"), int) or "end" not in rec:
                 continue
-            owner["spans"].append(_span_row(kind, rec))
+            summary, body = owner
+            row = _span_row(kind, rec, body["text"])
+            body["spans"].append(row)
+            _count(summary["n"], kind)
+            _count(by_plugin, row[3])
+            if kind == "entity":
+                _count(labels, str(row[4]))
     for f in _read_jsonl(folder / files.get("finding", "findings.jsonl")):
         owner = by_id.get(f.get("doc_id", ""))
-        if owner is not None:
-            owner["findings"].append(
-                [
-                    f["severity"],
-                    f["code"],
-                    f["message"],
-                    f.get("start"),
-                    f.get("end"),
-                    f.get("plugin", ""),
-                ]
-            )
+        if owner is None:
+            continue
+        summary, body = owner
+        plugin = f.get("plugin", "")
+        body["findings"].append(
+            [f["severity"], f["code"], f["message"], f.get("start"), f.get("end"), plugin]
+        )
+        _count(summary["sev"], f["severity"])
+        _count(severities, f["severity"])
+        _count(by_plugin, plugin)
+    kinds = sorted({row[0] for b in bodies for row in b["spans"]})
+    sources = sorted(by_plugin)
+    kind_index = {k: i for i, k in enumerate(kinds)}
+    source_index = {p: i for i, p in enumerate(sources)}
+    for b in bodies:
+        for row in b["spans"]:
+            row[0] = kind_index[row[0]]
+            row[3] = source_index[row[3]]
+        for row in b["findings"]:
+            row[5] = source_index[row[5]]
     rejects = [
         {k: r.get(k) for k in ("source", "stage", "plugin", "error")}
         for r in _read_jsonl(folder / files.get("reject", "rejects.jsonl"))
@@ -145,7 +184,13 @@ def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[st
         "timings": dict(sorted(manifest.get("timings", {}).items())),
         "plugins": dict(sorted(manifest.get("plugins", {}).items())),
         "rejects": rejects,
+        "kinds": kinds,
+        "sources": sources,
+        "labels": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_plugin": dict(sorted(by_plugin.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "severities": severities,
         "docs": docs,
+        "bodies": bodies,
     }
 
 
@@ -170,15 +215,18 @@ def render(data: dict[str, Any]) -> str:
         "__DOCMILL_CSP__": html.escape(csp, quote=False).replace('"', "&quot;"),
         "__DOCMILL_TITLE__": html.escape(f"docmill report · run {run_id}"),
         "__DOCMILL_STYLE__": _asset("report.css"),
-        "__DOCMILL_DATA__": _json_for_script(data),
+        "__DOCMILL_DATA__": _json_for_script({k: v for k, v in data.items() if k != "bodies"}),
+        "__DOCMILL_BODIES__": "\n".join(
+            f'<script type="application/json" id="doc-data-{i}">{_json_for_script(body)}</script>'
+            for i, body in enumerate(data["bodies"])
+        ),
         "__DOCMILL_SCRIPT__": script,
     }
-    for key, value in parts.items():
-        before, sep, after = page.partition(key)
-        if not sep:
-            raise RuntimeError(f"report template has no {key}")
-        page = before + value + after
-    return page
+    # One pass over the template only: a placeholder inside document text stays text.
+    pieces = _PLACEHOLDER.split(page)
+    if sorted(pieces[1::2]) != sorted(parts):
+        raise RuntimeError(f"report template placeholders {pieces[1::2]} != {sorted(parts)}")
+    return "".join(parts[p] if i % 2 else p for i, p in enumerate(pieces))
 
 
 def write_report(folder: Path, manifest: dict[str, Any] | None = None) -> Path:

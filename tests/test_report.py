@@ -26,16 +26,21 @@ DATA_BLOCK = re.compile(
 def test_document_text_cannot_leave_the_data_block(tmp_path: Path) -> None:
     folder, doc, _ = hostile_run(tmp_path)
     page = write_report(folder).read_text(encoding="utf-8")
-    # Exactly the report's two script elements; the document's "</script>" and "<script>"
-    # are inside JSON strings with "<" escaped.
-    assert page.count("<script") == 2
-    assert page.count("</script>") == 2
+    # Only the report's script elements (its code, the summary block, one data block per
+    # document): the document's "</script>" and "<script>" are in JSON strings, "<" escaped.
+    expected = json.loads(json.dumps(report_data(folder)))
+    assert page.count("<script") == page.count("</script>") == 2 + len(expected["docs"])
     assert "<img" not in page and "<b>" not in page
     (block,) = DATA_BLOCK.findall(page)
-    data = json.loads(block)
-    assert data == json.loads(json.dumps(report_data(folder)))
-    assert data["docs"][0]["text"] == doc.text
-    assert data["docs"][0]["title"] == "Hostile <script> title"
+    bodies = expected.pop("bodies")
+    assert json.loads(block) == expected
+    for i, body in enumerate(bodies):
+        (doc_block,) = re.findall(
+            rf'<script type="application/json" id="doc-data-{i}">(.*?)</script>', page
+        )
+        assert json.loads(doc_block) == body
+    assert bodies[0]["text"] == doc.text
+    assert expected["docs"][0]["title"] == "Hostile <script> title"
     assert "<title>docmill report · run 20261126T100000000000Z-abcdef</title>" in page
 
 
@@ -106,7 +111,7 @@ def test_every_run_writes_the_report_and_the_cli_rebuilds_it(
     assert report.stat().st_size < 5 * jsonl
     data = report_data(result.folder)
     assert [d["id"] for d in data["docs"]] == [d["id"] for d in result.records("document")]
-    assert sum(len(d["spans"]) for d in data["docs"]) == sum(
+    assert sum(len(b["spans"]) for b in data["bodies"]) == sum(
         result.summary["counts"][k] for k in ("entity", "quote", "date", "edit")
     )
     built = report.read_bytes()

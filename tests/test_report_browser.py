@@ -157,7 +157,8 @@ def test_document_markup_is_shown_as_text_and_never_runs(
     folder, doc, _ = hostile_run(tmp_path)
     r = open_report(write_report(folder))
     assert r.js("() => window.__pwned") is None
-    assert r.js("() => document.scripts.length") == 2
+    # The report's code, its summary block and one data block per document; nothing else.
+    assert r.js("() => document.scripts.length") == 2 + 2
     assert r.js("() => document.images.length") == 0
     assert r.js("() => document.querySelectorAll('.text b, .text img, .title b').length") == 0
     body = r.js("() => document.querySelector('details.doc[open] .text').textContent")

@@ -1,8 +1,9 @@
 "use strict";
 /* docmill report: lays out the run data embedded in #docmill-data.
  * Contract: document text reaches the page only through textContent, text nodes
- * and setAttribute; never through innerHTML or any HTML parser. A document's text
- * is laid out the first time its section is opened (lazy). */
+ * and setAttribute; never through innerHTML or any HTML parser. A document's data
+ * (its own JSON block) is parsed and laid out the first time its section is
+ * opened (lazy); the page opens on the summary block alone. */
 (function () {
   const DATA = JSON.parse(document.getElementById("docmill-data").textContent);
   const SEVERITIES = ["error", "warning", "info"];
@@ -15,6 +16,14 @@
   const PRIORITY = { quote: 0, edit: 1, finding: 2, entity: 3, date: 4 };
   const off = { label: new Set(), plugin: new Set(), severity: new Set() };
   const rendered = [];
+
+  /* A document's text, spans and findings, from its own JSON block, names restored. */
+  function loadBody(i) {
+    const b = JSON.parse(document.getElementById("doc-data-" + i).textContent);
+    for (const row of b.spans) { row[0] = DATA.kinds[row[0]]; row[3] = DATA.sources[row[3]]; }
+    for (const row of b.findings) row[5] = DATA.sources[row[5]];
+    return b;
+  }
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -46,8 +55,7 @@
     document.getElementById("run-times").textContent =
       "started " + (run.started || "?") + " · finished " + (run.finished || "?") +
       " · docmill " + (run.docmill_version || "?") + " · schema " + (run.schema_version || "?");
-    const sev = { error: 0, warning: 0, info: 0 };
-    for (const d of DATA.docs) for (const f of d.findings) sev[f[0]] = (sev[f[0]] || 0) + 1;
+    const sev = DATA.severities;
     const stats = document.getElementById("stats");
     const stat = (label, value, cls) => stats.append(el("div", { class: "stat " + (cls || "") }, el("b", null, String(value)), label));
     stat("inputs", run.n_inputs ?? DATA.docs.length + DATA.rejects.length);
@@ -74,11 +82,7 @@
         el("div", { class: "track" }, fill), el("span", { class: "num" }, fmtSeconds(secs))));
     }
 
-    const perPlugin = {};
-    for (const d of DATA.docs) {
-      for (const s of d.spans) perPlugin[s[3]] = (perPlugin[s[3]] || 0) + 1;
-      for (const f of d.findings) perPlugin[f[5]] = (perPlugin[f[5]] || 0) + 1;
-    }
+    const perPlugin = DATA.by_plugin;
     const plugins = document.getElementById("plugins");
     plugins.append(el("tr", null, el("th", null, "plugin"), el("th", null, "version"), el("th", null, "spans + findings")));
     for (const [name, version] of Object.entries(DATA.plugins)) {
@@ -117,17 +121,8 @@
   }
 
   function filters(sev) {
-    const labels = {}, plugins = {};
-    for (const d of DATA.docs) {
-      for (const s of d.spans) {
-        plugins[s[3]] = (plugins[s[3]] || 0) + 1;
-        if (s[0] === "entity") labels[s[4]] = (labels[s[4]] || 0) + 1;
-      }
-      for (const f of d.findings) plugins[f[5]] = (plugins[f[5]] || 0) + 1;
-    }
-    const sorted = (o) => Object.entries(o).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    chips("f-label", "label", sorted(labels), true);
-    chips("f-plugin", "plugin", sorted(plugins), false);
+    chips("f-label", "label", Object.entries(DATA.labels), true);
+    chips("f-plugin", "plugin", Object.entries(DATA.by_plugin), false);
     chips("f-severity", "severity", SEVERITIES.map((s) => [s, sev[s] || 0]), false);
   }
 
@@ -195,6 +190,9 @@
   function layoutText(doc) {
     const text = doc.text;
     const { u, n } = unitIndex(text);
+    for (const row of doc.spans) {
+      if (row[0] === "entity" && row[5] === null) row[5] = text.slice(u(row[1]), u(row[2]));
+    }
     const items = [];
     doc.spans.forEach((row, i) => items.push({ kind: row[0], start: row[1], end: row[2], row, key: "s" + i }));
     doc.findings.forEach((row, i) => {
@@ -274,9 +272,10 @@
     return aside;
   }
 
-  function renderBody(details, doc) {
+  function renderBody(details) {
     if (details.dataset.rendered) return;
     details.dataset.rendered = "1";
+    const doc = loadBody(Number(details.dataset.index));
     const textNode = layoutText(doc);
     const main = el("div", null, textNode, el("p", { class: "legend" },
       "highlight = entity (label; canonical name on hover) · underline = quote — speaker · " +
@@ -292,10 +291,7 @@
     const entries = [];
     const frag = document.createDocumentFragment();
     DATA.docs.forEach((doc, i) => {
-      const counts = {};
-      for (const s of doc.spans) counts[s[0]] = (counts[s[0]] || 0) + 1;
-      const sev = {};
-      for (const f of doc.findings) sev[f[0]] = (sev[f[0]] || 0) + 1;
+      const counts = doc.n, sev = doc.sev;
       const title = doc.title || doc.source || doc.id;
       const meta = [doc.source, doc.published,
         (counts.entity || 0) + ((counts.entity || 0) === 1 ? " entity" : " entities"),
@@ -303,7 +299,7 @@
       const summary = el("summary", null, el("span", { class: "title" }, title), el("span", { class: "meta" }, meta),
         ...SEVERITIES.filter((s) => sev[s]).map((s) => el("span", { class: "sev " + s }, plural(sev[s], s))));
       const details = el("details", { class: "doc", id: "doc-" + doc.id, "data-index": i }, summary);
-      details.addEventListener("toggle", () => { if (details.open) renderBody(details, doc); });
+      details.addEventListener("toggle", () => { if (details.open) renderBody(details); });
       entries.push({ details, doc, key: (String(title) + "\n" + (doc.source || "")).toLowerCase() });
       frag.append(details);
     });
@@ -324,7 +320,7 @@
     const wanted = location.hash.startsWith("#doc-") ? document.getElementById(location.hash.slice(1)) : null;
     const first = wanted || (entries.length ? entries[0].details : null);
     if (first) {
-      renderBody(first, DATA.docs[Number(first.dataset.index)]);
+      renderBody(first);
       first.open = true;
     }
   }
@@ -333,5 +329,8 @@
   filters(sev);
   documents();
   document.documentElement.dataset.ready = "1";
-  if (window.performance && performance.mark) performance.mark("docmill-ready");
+  if (window.performance && performance.mark) {
+    performance.mark("docmill-ready");
+    requestAnimationFrame(() => setTimeout(() => performance.mark("docmill-painted"), 0));
+  }
 })();
