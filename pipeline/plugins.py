@@ -132,9 +132,11 @@ class Manager:
         """
         caller = getattr(self.pm.hook, hook_name)
         # pluggy calls implementations last-registered first, tryfirst/trylast applied.
-        impls = {impl.plugin_name: impl for impl in reversed(caller.get_hookimpls())}
-        names = apply_order(list(impls), self.order.get(hook_name, ()))
-        return [(name, _bind(impls[name])) for name in names]
+        impls = list(reversed(caller.get_hookimpls()))
+        names = list(dict.fromkeys(impl.plugin_name for impl in impls))
+        rank = {name: i for i, name in enumerate(apply_order(names, self.order.get(hook_name, ())))}
+        impls.sort(key=lambda impl: rank[impl.plugin_name])  # stable: keeps pluggy's ties
+        return [(impl.plugin_name, _bind(impl)) for impl in impls]
 
     def effective_order(self) -> dict[str, list[str]]:
         """Hook name -> names of the plugins implementing it, in the order they run."""

@@ -136,3 +136,19 @@ def test_plugins_outside_their_docmill_versions_are_refused(
     listed = runner.invoke(app, ["plugins", "--all"])
     rows = {r["name"]: r for r in json.loads(listed.stdout)}
     assert rows["old_dist"]["status"] == "incompatible" and "error" in rows["old_dist"]
+
+
+def test_a_plugin_with_two_implementations_of_a_hook_keeps_both() -> None:
+    class Twice:
+        @hookimpl(specname="extract")
+        def first(self, doc: Any, found: Any) -> list[Seen]:
+            return [Seen(start=0, end=1, before=len(found))]
+
+        @hookimpl(specname="extract")
+        def second(self, doc: Any, found: Any) -> list[Seen]:
+            return [Seen(start=1, end=2, before=len(found))]
+
+    plugins = [("twice", Twice()), ("one", Extractor())]
+    result = run_plugins(*plugins, text="Some text.\n", order={"extract": ["one", "twice"]})
+    seen = sorted((r.plugin, r.before) for r in result.records("seen"))  # type: ignore[attr-defined]
+    assert seen == [("one", 0), ("twice", 1), ("twice", 2)]
