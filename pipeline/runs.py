@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,11 +30,52 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a folder's) contents to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot fsync a folder; the rename still is atomic
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` through a uniquely named temporary file, flushed, then a rename.
+
+    Readers see the old content or the new, never a part; two writers (threads or
+    processes) never share a temporary file.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
-    os.replace(tmp, path)
+    write_bytes_atomic(
+        path, orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    )
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` (flock on the folder itself: no lock file)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the atomic renames alone
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 class RunFolder:
@@ -50,26 +93,45 @@ class RunFolder:
         return self.tmp
 
     def finish(self, manifest: dict[str, Any]) -> Path:
-        """Write the manifest, publish the folder under its final name, point LATEST at it."""
+        """Write the manifest, publish the folder under its final name, point LATEST at it.
+
+        Every file is flushed to the disk before the manifest is written, and the
+        manifest before the rename, so a folder with its final name is complete even
+        after a power cut. LATEST moves only forward: a run that finishes after a run
+        started later leaves LATEST on the later one (runs at once do not fight).
+        """
+        for path in sorted(self.tmp.iterdir()):
+            if path.is_file():
+                _fsync(path)
         write_json_atomic(self.tmp / MANIFEST, manifest)
         os.replace(self.tmp, self.final)
-        latest = self.out / LATEST
-        tmp = self.out / f".{LATEST}.{os.getpid()}.tmp"
-        tmp.write_text(self.run_id + "\n", encoding="utf-8")
-        os.replace(tmp, latest)
+        with _locked(self.out):
+            current = _pointer(self.out)
+            if current is None or current <= self.run_id:
+                write_bytes_atomic(self.out / LATEST, f"{self.run_id}\n".encode())
+        _fsync(self.out)
         return self.final
 
     def abandon(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def _pointer(out: Path) -> str | None:
+    """The run id LATEST names, if it names a complete run folder directly under ``out``."""
+    try:
+        name = (out / LATEST).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        return None
+    return name if (out / name / MANIFEST).is_file() else None
+
+
 def latest_run(out: Path) -> Path | None:
     """The most recent complete run folder under ``out``, or None."""
-    pointer = out / LATEST
-    if pointer.is_file():
-        run = out / pointer.read_text(encoding="utf-8").strip()
-        if (run / MANIFEST).is_file():
-            return run
+    name = _pointer(out)
+    if name is not None:
+        return out / name
     runs = sorted(p for p in out.glob("*/" + MANIFEST) if not p.parent.name.startswith("."))
     return runs[-1].parent if runs else None
 
