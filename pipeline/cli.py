@@ -324,6 +324,7 @@ def show(
     from rich.table import Table
 
     from pipeline.runs import MANIFEST, latest_run, read_manifest
+    from pipeline.summary import summary_rows
 
     folder = run_dir or latest_run(out or Settings().out)
     if folder is None or not (folder / MANIFEST).is_file():
@@ -332,15 +333,8 @@ def show(
     table = Table(title=f"run {m['run_id']}", show_header=True, min_width=48)
     table.add_column("what")
     table.add_column("value", justify="right")
-    table.add_row("inputs", str(m["n_inputs"]))
-    table.add_row("documents", str(m["documents"]))
-    table.add_row("rejects", str(m["rejects"]))
-    for kind, n in m["counts"].items():
-        if kind not in ("document", "reject"):
-            table.add_row(f"{kind} records", str(n))
-    for stage, secs in m["timings"].items():
-        table.add_row(f"time {stage}", f"{secs:.3f}s")
-    table.add_row("wall time", f"{m['seconds']:.3f}s")
+    for what, value in summary_rows(m):  # the rows of the run's Prefect artifact too
+        table.add_row(what, value)
     Console().print(table)
 
 
