@@ -96,7 +96,7 @@ def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[st
     ``bodies`` the matching text, spans (entities, quotes, dates, edits and
     plugins' own span kinds, each as ``[kind, start, end, plugin, a, b]`` with
     kind and plugin as indexes into ``kinds`` and ``sources``) and findings
-    (``[severity, code, message, start, end, plugin]``). Totals per entity label,
+    (``[severity, code, message, start, end, plugin, related]``). Totals per entity label,
     plugin and severity are computed here, so the page needs no pass over the
     bodies to open. Segments are counted, not embedded.
     """
@@ -145,7 +145,15 @@ def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[st
         summary, body = owner
         plugin = f.get("plugin", "")
         body["findings"].append(
-            [f["severity"], f["code"], f["message"], f.get("start"), f.get("end"), plugin]
+            [
+                f["severity"],
+                f["code"],
+                f["message"],
+                f.get("start"),
+                f.get("end"),
+                plugin,
+                f.get("related") or None,
+            ]
         )
         _count(summary["sev"], f["severity"])
         _count(severities, f["severity"])

@@ -182,6 +182,7 @@ def hostile_run(out: Path) -> tuple[Path, Document, list[Record]]:
             message="a finding far below the fold",
             start=s,
             end=e,
+            related=[span(t, "Line 40 of filler text")],
             plugin="validate_consistency",
         )
     )

@@ -192,12 +192,14 @@ def test_overlapping_spans_nest_or_split_and_findings_scroll_into_view(
     assert date["text"] == "today" and "2025-02-25" in date["after"]
 
     # A finding below the fold: clicking it scrolls its span into view.
-    in_view = """() => { const n = document.querySelector('.fnd[data-sev="warning"]');
+    in_view = """() => { const n = document.querySelector('.fnd[data-sev="warning"]:not(.rel)');
         const b = n.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight; }"""
     assert r.js(in_view) is False
     r.page.click("aside.findings li[data-sev='warning'] button")
     r.page.wait_for_function(in_view)
-    assert r.js("() => document.querySelector('.fnd.flash') !== null")
+    # The finding's span and its related span ("Line 40 ...") both light up.
+    lit = r.js(SPANS, ".fnd.flash")
+    assert sorted(s["text"] for s in lit) == ["Kyiv officials", "Line 40 of filler text"]
     assert r.page.is_disabled("aside.findings li[data-sev='info'] button")  # no span to show
 
 

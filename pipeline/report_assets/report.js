@@ -150,8 +150,8 @@
     let node;
     if (item.kind === "finding") {
       const f = item.row;
-      node = el("span", { class: "fnd", "data-sev": f[0], "data-f": item.fi, "data-plugin": f[5] });
-      node.title = f[0] + " · " + f[1] + ": " + f[2];
+      node = el("span", { class: item.rel ? "fnd rel" : "fnd", "data-sev": f[0], "data-f": item.fi, "data-plugin": f[5] });
+      node.title = (item.rel ? "related to " : "") + f[0] + " · " + f[1] + ": " + f[2];
     } else if (kind === "entity") {
       node = el("mark", { class: "ent", "data-label": a, "data-plugin": plugin });
       node.style.setProperty("--c", colour(String(a)));
@@ -199,6 +199,9 @@
       if (Number.isInteger(row[3]) && Number.isInteger(row[4])) {
         items.push({ kind: "finding", start: row[3], end: row[4], row, key: "f" + i, fi: i });
       }
+      (row[6] || []).forEach(([start, end], j) => {
+        items.push({ kind: "finding", start, end, row, key: "f" + i + "r" + j, fi: i, rel: true });
+      });
     });
     const opens = new Map(), closes = new Map(), leaves = new Map(), points = new Set([0, n]);
     const add = (map, key, item) => { if (!map.has(key)) map.set(key, []); map.get(key).push(item); };
@@ -249,19 +252,23 @@
     const order = doc.findings.map((f, i) => i).sort((x, y) =>
       (doc.findings[x][3] ?? -1) - (doc.findings[y][3] ?? -1) || x - y);
     for (const i of order) {
-      const [sev, code, message, start, end, plugin] = doc.findings[i];
-      const hasSpan = Number.isInteger(start) && Number.isInteger(end);
+      const [sev, code, message, start, end, plugin, related] = doc.findings[i];
+      const hasSpan = (Number.isInteger(start) && Number.isInteger(end)) || Boolean(related && related.length);
       const button = el("button", { type: "button", "data-f": i },
         el("span", { class: "sev " + sev }, sev), " ", el("span", { class: "code" }, code), " ",
-        message, el("span", { class: "muted" }, " · " + (plugin || "docmill") + (hasSpan ? " · " + start + "–" + end : " · whole document")));
+        message, el("span", { class: "muted" }, " · " + (plugin || "docmill") +
+          (Number.isInteger(start) ? " · " + start + "–" + end : hasSpan ? "" : " · whole document") +
+          (related && related.length ? " · " + plural(related.length, "related span") : "")));
       if (hasSpan) {
         button.addEventListener("click", () => {
-          const target = textNode.querySelector('.fnd[data-f="' + i + '"]');
-          if (!target) return;
-          target.scrollIntoView({ block: "center" });
-          target.classList.remove("flash");
-          void target.offsetWidth;
-          target.classList.add("flash");
+          const spans = textNode.querySelectorAll('.fnd[data-f="' + i + '"]');
+          if (!spans.length) return;
+          (textNode.querySelector('.fnd[data-f="' + i + '"]:not(.rel)') || spans[0]).scrollIntoView({ block: "center" });
+          for (const target of spans) {
+            target.classList.remove("flash");
+            void target.offsetWidth;
+            target.classList.add("flash");
+          }
         });
       } else {
         button.disabled = true;
