@@ -28,13 +28,11 @@ def _one_line(text: str) -> str:
     return " ".join(_SPACE.sub(" ", line).strip() for line in text.splitlines()).strip()
 
 
-def _heading_level(paragraph: Any) -> int | None:
-    try:
-        style = paragraph.style
-    except (KeyError, ValueError):
+def _heading_level(style_id: str | None, names: dict[str, str]) -> int | None:
+    """0 for a Title paragraph, n for "Heading n", None for body text."""
+    if not style_id:
         return None
-    name = getattr(style, "name", None) or ""
-    m = _HEADING_STYLE.match(name.strip())
+    m = _HEADING_STYLE.match(names.get(style_id, style_id).strip())
     if not m:
         return None
     return int(m.group(1)) if m.group(1) else 0
@@ -52,6 +50,8 @@ def load(source: Source) -> Document | None:
         word = docx.Document(io.BytesIO(source.data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ValueError(f"not a readable Word (.docx) document ({exc})") from None
+    # style id -> name once per document (python-docx looks styles up per paragraph)
+    style_names = {st.style_id: st.name or "" for st in word.styles if st.style_id}
     blocks: list[str] = []
     headings: list[dict[str, Any]] = []
     pos = 0
@@ -80,7 +80,7 @@ def load(source: Source) -> Document | None:
         if not text:
             continue
         start = add(text)
-        level = _heading_level(item)
+        level = _heading_level(item._p.style, style_names)
         if level is not None:
             headings.append({"level": level, "start": start, "end": start + len(text)})
     props = word.core_properties
