@@ -342,7 +342,7 @@ def build_manager(
             )
             continue
         except Exception as exc:  # a broken plugin must not take docmill down
-            message = f"{type(exc).__name__}: {exc}"
+            message = f"{type(exc).__name__}: {' '.join(str(exc).split())}"  # one line
             mgr.infos[name] = PluginInfo(
                 name, version, "failed", module=module, error=message, requires=requires
             )

@@ -10,6 +10,7 @@ plugin. :mod:`pipeline.flow` wraps these functions in Prefect tasks.
 from __future__ import annotations
 
 import hashlib
+import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -364,9 +365,19 @@ def record_kinds(mgr: Manager) -> dict[str, type[Record]]:
         except Exception:
             continue
         for t in declared:
-            if isinstance(t, type) and issubclass(t, Record):
-                kinds.setdefault(t.kind_name(), t)
+            if not (isinstance(t, type) and issubclass(t, Record)):
+                continue
+            try:
+                kind = t.kind_name()
+            except TypeError:  # no literal kind: its records are refused as undeclared
+                continue
+            if _KIND.fullmatch(kind):  # a kind names a file: never a path
+                kinds.setdefault(kind, t)
     return kinds
+
+
+#: What a record kind may be: it becomes a file name in the run folder.
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def dedupe_id(source: str) -> str:
