@@ -39,6 +39,12 @@ def default_in_flight(runner: str, workers: int) -> int:
 
 def dask_task_runner(address: str | None, workers: int) -> Any:
     """A DaskTaskRunner for the cluster at ``address``, or a LocalCluster of ``workers``."""
+    import logging
+    import os
+
+    # distributed logs every worker start/stop at INFO; keep docmill's WARNING default
+    level = os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    logging.getLogger("distributed").setLevel(level.upper())
     from prefect_dask.task_runners import DaskTaskRunner
 
     if address:
