@@ -135,12 +135,12 @@ def run(
     mgr = _manager(disable)
     check_settings(mgr)
     out_dir = out or settings.out
+    options = _runner_options(settings, runner, address, workers, in_flight)
     from pipeline import flow as flow_module
 
     bar = _progress_bar() if sys.stderr.isatty() else None
     flow_module.set_progress(bar.update if bar else None)
     try:
-        options = _runner_options(settings, runner, address, workers, in_flight)
         summary = runners.run(
             options,
             runners.flow_for(options)(
