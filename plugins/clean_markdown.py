@@ -6,8 +6,9 @@ heading marks (``#``, setext underlines), block quote and list markers,
 horizontal rules, table delimiter rows (cells stay, separated by ``|``), code
 fences, reference link definitions, HTML comments and tags, emphasis and
 strike-through markers, inline code backticks, link brackets and destinations
-(the link text stays), images (removed whole) and backslash escapes. Code inside fences and backticks is left as written. Only
-documents with media type ``text/markdown`` are touched.
+(the link text stays), images (removed whole) and backslash escapes. Code
+inside fences and backticks is left as written. Only documents with media type
+``text/markdown`` are touched.
 """
 
 from __future__ import annotations
