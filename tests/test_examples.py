@@ -96,3 +96,29 @@ def test_the_example_in_real_runs_traceable_and_reproducible(
     second = run_flow([inputs], tmp_path / "out")
     assert second.summary["run_id"] != first.summary["run_id"]
     assert second.jsonl_bytes() == first.jsonl_bytes()
+
+
+def test_trace_refuses_what_it_cannot_trace(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import EXIT_USAGE, app
+
+    loose = tmp_path / "moneys.jsonl"
+    loose.write_text('{"kind":"money","plugin":"money"}\n')
+    runner = CliRunner()
+    not_a_run = runner.invoke(app, ["trace", f"{loose}:1"])
+    assert not_a_run.exit_code == EXIT_USAGE and "not a complete run folder" in not_a_run.output
+    (tmp_path / "manifest.json").write_text(
+        '{"run_id": "r1", "docmill_version": "0.1.0", "plugins": {"money": "0.1.0"}}'
+    )
+    traced = runner.invoke(app, ["trace", str(loose)])
+    assert traced.exit_code == 0, traced.output
+    assert '"plugin_version": "0.1.0"' in traced.stdout and '"run_id": "r1"' in traced.stdout
+    past_the_end = runner.invoke(app, ["trace", f"{loose}:2"])
+    assert past_the_end.exit_code == EXIT_USAGE and "has 1 lines" in past_the_end.output
+    loose.write_text('{"kind":"money","plugin":"gone"}\n')
+    unknown = runner.invoke(app, ["trace", f"{loose}:1"])
+    assert (
+        unknown.exit_code == EXIT_USAGE
+        and "'gone' is not among the run's plugins" in unknown.output
+    )
