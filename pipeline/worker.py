@@ -50,6 +50,9 @@ from pipeline.stages import FRAMEWORK, DocState, describe
 
 #: Seconds a new worker may take to import the plugins before it is given up on.
 STARTUP_TIMEOUT = 180.0
+#: Extra seconds for the first document of each stage in a fresh worker: plugins
+#: load their models on first use (spaCy: seconds), which is no document's fault.
+STARTUP_GRACE = 60.0
 _MARKER_SIZE = 512
 _SEP = "\x1f"
 
@@ -184,6 +187,7 @@ class StageWorker:
     conn: Connection | None = None
     marker: _Marker | None = None
     ready: bool = False
+    warm: set[str] = field(default_factory=set)  # stages this worker has run a document in
     _marker_file: Any = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -214,6 +218,7 @@ class StageWorker:
         self.conn = Connection(parent.detach())
         self.conn.send(self.setup)
         self.ready = False
+        self.warm = set()
         _ALL.add(self)
 
     def wait_ready(self) -> None:
@@ -288,8 +293,9 @@ class StageWorker:
     ) -> list[DocState]:
         """Run ``stage`` over ``payload`` (input files for load, else states), one by one.
 
-        Returns one state per item, in order. An item over ``time_limit`` seconds,
-        or one the worker dies on, becomes a reject; the worker is then replaced
+        Returns one state per item, in order. An item over ``time_limit`` seconds
+        (plus :data:`STARTUP_GRACE` for the first of a stage in a fresh worker), or
+        one the worker dies on, becomes a reject; the worker is then replaced
         (``self`` is restarted in place) and the remaining items go on.
         """
         results: list[DocState] = []
@@ -301,8 +307,10 @@ class StageWorker:
             assert self.conn is not None
             self.conn.send((stage, items[len(results) :], max_bytes))
             for item in items[len(results) :]:
+                limit = time_limit if stage in self.warm else time_limit + STARTUP_GRACE
                 try:
-                    if self.conn.poll(time_limit):
+                    if self.conn.poll(limit):
+                        self.warm.add(stage)
                         kind, value = self.conn.recv()
                         if kind == "ok":
                             results.append(value)

@@ -47,7 +47,7 @@ def extract(doc):
 
 def _corpus(root: Path, copies: int = 3) -> Path:
     root.mkdir()
-    for seed in sorted(SEEDS.iterdir()):
+    for seed in sorted([*SEEDS.glob("*.txt"), *SEEDS.glob("*.md")])[:4]:
         for i in range(copies):
             text = seed.read_text(encoding="utf-8") + f"\n\nEdition {i + 1}.\n"
             (root / f"{seed.stem}-{i}{seed.suffix}").write_text(text, encoding="utf-8")
