@@ -2,8 +2,8 @@
 
 :func:`run_plugins` drives one input through load, clean, segment, extract and
 validate with the functions the real flow uses (:mod:`pipeline.stages`), on a
-real plugin manager holding the plugins you pass plus the built-in loader,
-cleaners, segmenter and span validator — no Prefect, a few milliseconds::
+real plugin manager holding the plugins you pass plus the built-in loaders,
+cleaners, segmenter and span validator — no Prefect, no NLP model::
 
     from pipeline.testing import run_plugins
     import my_plugin
@@ -38,19 +38,18 @@ import orjson
 
 from pipeline import stages
 from pipeline.hookspecs import PROJECT
-from pipeline.plugins import Manager, PluginLoadWarning, build_manager
+from pipeline.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
 from pipeline.records import Document, Finding, Record, Reject
 from pipeline.settings import check_plugin_settings, override_plugin_settings
 from pipeline.sources import Source
 
-#: The built-ins :func:`run_plugins` adds by default: enough to load, clean and
-#: segment plain text and to re-check every span, without loading the spaCy model.
-SUPPORT_PLUGINS: tuple[str, ...] = (
-    "load_text",
-    "clean_unicode",
-    "clean_boilerplate",
-    "segment_text",
-    "validate_spans",
+#: The built-ins :func:`run_plugins` adds by default: every built-in loader,
+#: cleaner and segmenter (so text is prepared as in a real run) and the span
+#: checker ``validate_spans`` — not the extractors, so no NLP model is loaded.
+SUPPORT_PLUGINS: tuple[str, ...] = tuple(
+    name
+    for name in (module.rsplit(".", 1)[-1] for module in DEFAULT_PLUGINS)
+    if name.startswith(("load_", "clean_", "segment_")) or name == "validate_spans"
 )
 
 #: What :func:`run_plugins` accepts as a plugin: a module, an object with hook
