@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from pipeline.records import Document, Entity, Finding
 from plugins.validate_consistency import label_findings, whole_years
+from tests.conftest import RunResult, check_offsets
 from tests.run_stages import of, run_text
 
 CONTRADICTION = """Dam Anniversary
@@ -76,3 +80,28 @@ def test_shared_article_date_contradiction_is_a_finding(shared_article: Path) ->
     related = [text[s:e] for s, e in f.related]
     assert stated.endswith("2025") and related[0].endswith("2022")
     assert any("anniversary" in r for r in related)
+
+
+@pytest.mark.flow
+def test_shared_article_done_criteria_in_the_jsonl(
+    run_flow: Callable[..., RunResult], tmp_path: Path, shared_article: Path
+) -> None:
+    result = run_flow([shared_article], tmp_path / "out")
+    (doc,) = result.records("document")
+    text = doc["text"]
+    quotes = result.records("quote")
+    assert len(quotes) == 3 and {q["speaker"] for q in quotes} == {"Jens Stoltenberg"}
+    nato = {e["canonical"] for e in result.records("entity") if e["text"] == "NATO"}
+    long_form = {
+        e["canonical"]
+        for e in result.records("entity")
+        if e["text"] == "North Atlantic Treaty Organization"
+    }
+    assert len(nato) == 1 and nato == long_form
+    (glued,) = [e for e in result.records("edit") if e["reason"].startswith("glued")]
+    assert (glued["start"] == glued["end"], glued["replacement"]) == (True, " ")
+    (finding,) = [f for f in result.records("finding") if f["code"] == "elapsed-time-contradiction"]
+    assert text[finding["start"] : finding["end"]].endswith("2025")
+    related = [text[s:e] for s, e in finding["related"]]
+    assert related[0].endswith("2022") and len(related) >= 3
+    assert check_offsets(result) > 50
