@@ -28,6 +28,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline plugins tests
 	$(VENV)/bin/mypy
 
+# Benchmark against a bare spaCy script (bench/run_bench.py); BENCH_ARGS=--large adds 50 MB.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) bench/run_bench.py $(BENCH_ARGS)
+
 eval: $(STAMP)
 	$(PY) eval/run_eval.py
 

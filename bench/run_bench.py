@@ -1,0 +1,317 @@
+"""``make bench``: docmill end to end against the best hand-written spaCy script.
+
+For each corpus scale (about 1 MB and 10 MB of news-like articles; 50 MB with
+``--large``; see :mod:`bench.corpus`) this runs, back to back, in fresh processes:
+
+* ``baseline``: :mod:`bench.baseline` (read files, ``nlp.pipe`` with the same model,
+  components and batch size, orjson lines out), one process;
+* ``docmill``: ``docmill run CORPUS --out FRESH --full`` (ephemeral Prefect API,
+  default plugins, default settings);
+
+and on the 10 MB corpus (``--workers-scale``) the same with 2 workers (baseline: 2
+processes; docmill: ``--runner dask --workers 2``, a local Dask cluster with the
+model loaded once per worker). It prints documents/s, words/s, MB/s, wall and CPU
+seconds, seconds per stage, the peak RSS of the whole process tree (sampled every
+50 ms: the command, its children and theirs) and the ratios docmill/baseline;
+then the cold start of ``docmill run`` on one small document next to an empty
+async Prefect flow's wall time (each in a new process, best of ``--repeats``).
+
+Results also go to ``--work``/results.json. Nothing here asserts a time: the
+targets are checked and printed as PASS/MISS.
+
+    .venv/bin/python bench/run_bench.py [--large] [--scales 1,10] [--skip-workers]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from corpus import generate  # noqa: E402
+
+BIN = Path(sys.executable).parent
+EMPTY_FLOW = """
+import asyncio
+from prefect import flow
+
+@flow
+async def empty() -> None:
+    return None
+
+asyncio.run(empty())
+"""
+
+
+@dataclass
+class Measure:
+    """One command's run: wall and CPU seconds, peak RSS of its process tree, its stages."""
+
+    name: str
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    stages: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class TreeSampler(threading.Thread):
+    """Peak summed RSS of a process and all its descendants, sampled every ``interval``."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                break
+            total = 0
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._done.wait(self.interval)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def measure(name: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[Measure, str]:
+    """Run ``cmd``; returns its measure and its standard output (stderr is passed through)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    sampler.stop()
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"{name} failed with exit code {proc.returncode}: {' '.join(cmd)}")
+    # CPU: the command and every descendant it waited for (getrusage of children)
+    return Measure(name, wall, _children_cpu(), sampler.peak / 1e6), out
+
+
+_last_children_cpu = [0.0]
+
+
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = ru.ru_utime + ru.ru_stime
+    delta = total - _last_children_cpu[0]
+    _last_children_cpu[0] = total
+    return delta
+
+
+def bench_env(work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PREFECT_HOME=str(work / "prefect"),
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    for key in list(env):
+        if key.startswith("DOCMILL_") or key == "PREFECT_API_URL":
+            del env[key]  # the defaults, whatever the caller's shell has
+    return env
+
+
+def run_baseline(
+    corpus: Path, work: Path, env: dict[str, str], workers: int, batch: int
+) -> Measure:
+    out = _fresh(work / "out-baseline")
+    cmd = [sys.executable, str(HERE / "baseline.py"), str(corpus), str(out)]
+    cmd += ["--workers", str(workers), "--batch-size", str(batch)]
+    m, stdout = measure(f"baseline x{workers}", cmd, work, env)
+    result = json.loads(stdout.strip().splitlines()[-1])
+    m.stages = {k: result[k] for k in ("read", "nlp", "write")}
+    m.extra = {"entities": result["entities"]}
+    return m
+
+
+def run_docmill(
+    corpus: Path, work: Path, env: dict[str, str], workers: int, batch: int | None
+) -> Measure:
+    out = _fresh(work / "out-docmill")
+    cmd = [str(BIN / "docmill"), "run", str(corpus), "--out", str(out), "--full"]
+    if batch:
+        cmd += ["--batch-size", str(batch)]
+    if workers > 1:
+        cmd += ["--runner", "dask", "--workers", str(workers)]
+    m, _ = measure(f"docmill x{workers}", cmd, work, env)
+    manifest = json.loads(next(out.glob("*/manifest.json")).read_text())
+    m.stages = dict(manifest["timings"])
+    m.extra = {
+        "flow_seconds": manifest["seconds"],
+        "entities": manifest["counts"].get("entity", 0),
+        "counts": manifest["counts"],
+    }
+    shutil.rmtree(out)
+    return m
+
+
+def _fresh(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def cold_start(work: Path, env: dict[str, str], corpus: Path, repeats: int) -> dict[str, float]:
+    """Best-of wall time: an empty async Prefect flow, and docmill on one small document."""
+    one = _fresh(work / "one")
+    smallest = min(corpus.glob("*.md"), key=lambda p: p.stat().st_size)
+    shutil.copy(smallest, one / smallest.name)
+    empty, cold = [], []
+    for _ in range(repeats):
+        m, _ = measure("empty flow", [sys.executable, "-c", EMPTY_FLOW], work, env)
+        empty.append(m.wall)
+        out = _fresh(work / "out-one")
+        cmd = [str(BIN / "docmill"), "run", str(one), "--out", str(out)]
+        m, _ = measure("docmill one", cmd, work, env)
+        cold.append(m.wall)
+    return {"empty_flow": min(empty), "docmill_one": min(cold), "bytes": smallest.stat().st_size}
+
+
+def rates(m: Measure, stats: dict[str, Any]) -> dict[str, float]:
+    return {
+        "docs_s": stats["documents"] / m.wall,
+        "words_s": stats["words"] / m.wall,
+        "mb_s": stats["bytes"] / 1e6 / m.wall,
+    }
+
+
+def show(m: Measure, stats: dict[str, Any]) -> None:
+    r = rates(m, stats)
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in m.stages.items())
+    print(
+        f"  {m.name:<12} {r['docs_s']:7.1f} docs/s {r['words_s']:9.0f} words/s "
+        f"{r['mb_s']:6.3f} MB/s  wall {m.wall:7.1f} s  cpu {m.cpu:7.1f} s  "
+        f"peak RSS {m.peak_rss_mb:7.0f} MB"
+    )
+    print(f"  {'':<12} stages (s): {stages}")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="also the 50 MB corpus")
+    parser.add_argument("--scales", default=None, help="comma-separated MB (default 1,10)")
+    parser.add_argument("--workers-scale", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-workers", action="store_true")
+    parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--repeats", type=int, default=2, help="cold-start runs (best of)")
+    parser.add_argument("--batch-size", type=int, default=None, help="docmill --batch-size")
+    parser.add_argument("--nlp-batch", type=int, default=64, help="baseline nlp.pipe batch")
+    parser.add_argument("--work", type=Path, default=ROOT / ".docmill" / "bench")
+    args = parser.parse_args()
+    scales = [float(s) for s in (args.scales or "1,10").split(",")]
+    if args.large and 50.0 not in scales:
+        scales.append(50.0)
+    work: Path = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = bench_env(work)
+    print(
+        f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
+    results: dict[str, Any] = {"scales": {}, "machine": platform.platform()}
+    for mb in scales:
+        corpus = work / f"corpus-{mb:g}mb"
+        stats = generate(corpus, mb)
+        print(
+            f"\ncorpus {mb:g} MB: {stats['documents']} documents, {stats['words']:,} words, "
+            f"{stats['bytes'] / 1e6:.1f} MB"
+        )
+        base = run_baseline(corpus, work, env, 1, args.nlp_batch)
+        show(base, stats)
+        dm = run_docmill(corpus, work, env, 1, args.batch_size)
+        show(dm, stats)
+        ratio = base.wall / dm.wall
+        print(f"  ratio docmill/baseline words/s: {ratio:.2f} (cpu {base.cpu / dm.cpu:.2f})")
+        entry: dict[str, Any] = {
+            "stats": stats,
+            "baseline": asdict(base),
+            "docmill": asdict(dm),
+            "ratio": ratio,
+            "cpu_ratio": base.cpu / dm.cpu,
+        }
+        if not args.skip_workers and mb == args.workers_scale:
+            base2 = run_baseline(corpus, work, env, args.workers, args.nlp_batch)
+            show(base2, stats)
+            dm2 = run_docmill(corpus, work, env, args.workers, args.batch_size)
+            show(dm2, stats)
+            entry["baseline_workers"] = asdict(base2)
+            entry["docmill_workers"] = asdict(dm2)
+            entry["speedup"] = dm.wall / dm2.wall
+            entry["baseline_speedup"] = base.wall / base2.wall
+            print(
+                f"  speed-up with {args.workers} workers: docmill {entry['speedup']:.2f}x, "
+                f"baseline {entry['baseline_speedup']:.2f}x"
+            )
+        results["scales"][f"{mb:g}"] = entry
+    if not args.skip_cold:
+        smallest = work / f"corpus-{scales[0]:g}mb"
+        cold = cold_start(work, env, smallest, args.repeats)
+        results["cold"] = cold
+        print(
+            f"\ncold start (best of {args.repeats}): empty async Prefect flow "
+            f"{cold['empty_flow']:.1f} s, docmill run on one {cold['bytes']} B document "
+            f"{cold['docmill_one']:.1f} s ({cold['docmill_one'] / cold['empty_flow']:.2f}x)"
+        )
+    print("\ntargets:")
+    for key, entry in results["scales"].items():
+        if key == "10":
+            print(f"  words/s >= 0.85x baseline on 10 MB: {entry['ratio']:.2f} "
+                  f"{verdict(entry['ratio'] >= 0.85)}")
+        if "speedup" in entry:
+            print(f"  {args.workers} workers >= 1.7x one: {entry['speedup']:.2f} "
+                  f"{verdict(entry['speedup'] >= 1.7)}")
+    s = results["scales"]
+    if "1" in s and "50" in s:
+        growth = s["50"]["docmill"]["peak_rss_mb"] / s["1"]["docmill"]["peak_rss_mb"] - 1
+        ok = verdict(growth <= 0.10)
+        print(f"  peak RSS growth 1 -> 50 MB <= 10%: {100 * growth:+.1f}% {ok}")
+    if "1" in s and "10" in s:
+        growth = s["10"]["docmill"]["peak_rss_mb"] / s["1"]["docmill"]["peak_rss_mb"] - 1
+        print(f"  (peak RSS growth 1 -> 10 MB: {100 * growth:+.1f}%)")
+    if "cold" in results:
+        c = results["cold"]
+        print(f"  cold run within 3x an empty flow: {c['docmill_one'] / c['empty_flow']:.2f} "
+              f"{verdict(c['docmill_one'] <= 3 * c['empty_flow'])}")
+    (work / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"\nresults: {work / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
