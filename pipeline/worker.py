@@ -35,6 +35,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from types import ModuleType
@@ -96,7 +97,12 @@ class _TracedManager(Manager):
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (kill -9 included)."""
+    """Ask Linux to kill this process when its parent dies (kill -9 included).
+
+    Linux sends the signal when the *thread* that started the worker ends, so
+    workers are started from one long-lived thread (:func:`_spawn`), never from a
+    task thread that a finished run shuts down.
+    """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             libc = ctypes.CDLL(None, use_errno=True)
@@ -211,9 +217,7 @@ class StageWorker:
             json.dumps(list(self.disable)),
             json.dumps(None if self.only is None else list(self.only)),
         ]
-        self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, pass_fds=(child.fileno(), self._marker_file.fileno())
-        )
+        self.process = _spawn(args, (child.fileno(), self._marker_file.fileno()))
         child.close()
         self.conn = Connection(parent.detach())
         self.conn.send(self.setup)
@@ -354,6 +358,21 @@ def _failed(item: Any, stage: str, plugin: str, error: str) -> DocState:
 
 
 # -- the pool -----------------------------------------------------------------------
+
+_SPAWNER: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _spawn(args: list[str], fds: tuple[int, ...]) -> subprocess.Popen[bytes]:
+    """Start a worker from this process's spawner thread (one per process, made lazily)."""
+    global _SPAWNER
+    with _POOL_LOCK:
+        if _SPAWNER is None or _SPAWNER[0] != os.getpid():  # none yet, or we were forked
+            _SPAWNER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="docmill-spawn"))
+        executor = _SPAWNER[1]
+    return executor.submit(
+        subprocess.Popen, args, stdin=subprocess.DEVNULL, pass_fds=fds
+    ).result()
+
 
 _ALL: set[StageWorker] = set()
 _IDLE: list[StageWorker] = []
