@@ -25,6 +25,7 @@ import ctypes
 import importlib
 import json
 import mmap
+import operator
 import os
 import pickle
 import signal
@@ -39,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline import plugins as plugins_module
 from pipeline import settings as settings_module
@@ -166,12 +167,80 @@ def _serve(
             mgr.mark(FRAMEWORK)
             try:
                 if stage == "load":
-                    state = stages.load_batch(mgr, [item], max_bytes)[0]
+                    conn.send(("ok", stages.load_batch(mgr, [item], max_bytes)[0]))
                 else:
+                    before = _snapshot(item)
                     state = stages.run_stage(stage, mgr, [item], kinds)[0]
-                conn.send(("ok", state))
+                    conn.send(("patch", _patch(before, state)))
             except BaseException as exc:  # a plugin may even raise SystemExit
                 conn.send(("error", describe(exc)))
+
+
+#: The fields of a DocState a stage may change (see :func:`_patch`).
+_FIELDS = ("document", "clean", "edits", "segments", "found", "records", "reject")
+
+
+class _Ref(NamedTuple):
+    """An item the parent already has: ``getattr(state, field)[position]`` before the stage."""
+
+    field: str
+    position: int
+
+
+Snapshot = dict[str, tuple[Any, list[Any] | None]]
+Patch = dict[str, Any]
+
+
+def _snapshot(state: DocState) -> Snapshot:
+    """Each field's object and, for a list, its items before a stage runs."""
+    snap: Snapshot = {}
+    for name in _FIELDS:
+        value = getattr(state, name)
+        snap[name] = (value, list(value) if isinstance(value, list) else None)
+    return snap
+
+
+def _patch(before: Snapshot, state: DocState) -> Patch:
+    """What a stage changed in ``state``, with items the parent already holds as refs.
+
+    The parent still holds the state it sent, so sending the whole state back
+    would pickle every record of the document again (most of a worker's cost in
+    extract and validate); a changed list goes back as its new items plus a
+    :class:`_Ref` for each item that was already in one of the state's lists.
+    """
+    known = {
+        id(item): _Ref(name, i)
+        for name, (_, items) in before.items()
+        if items is not None
+        for i, item in enumerate(items)
+    }
+    patch: Patch = {}
+    for name in _FIELDS:
+        old, items = before[name]
+        new = getattr(state, name)
+        if items is not None and isinstance(new, list):
+            if new is old and len(new) == len(items) and all(map(operator.is_, new, items)):
+                continue
+            patch[name] = [known.get(id(item), item) for item in new]
+        elif new is not old:
+            patch[name] = new
+    return patch
+
+
+def _apply(state: DocState, patch: Patch) -> DocState:
+    """Apply a worker's patch to the parent's copy of ``state`` (in place, as in-process)."""
+    lists = {name: getattr(state, name) for name in _FIELDS}
+    decoded = {
+        name: (
+            [lists[v.field][v.position] if isinstance(v, _Ref) else v for v in value]
+            if isinstance(value, list)
+            else value
+        )
+        for name, value in patch.items()
+    }
+    for name, value in decoded.items():
+        setattr(state, name, value)
+    return state
 
 
 # -- parent side --------------------------------------------------------------------
@@ -318,6 +387,8 @@ class StageWorker:
                         kind, value = self.conn.recv()
                         if kind == "ok":
                             results.append(value)
+                        elif kind == "patch":
+                            results.append(_apply(item, value))
                         else:
                             where, plugin = self.running()
                             results.append(_failed(item, where, plugin, value))

@@ -41,6 +41,42 @@ def _splitter() -> pysbd.Segmenter:
     return seg
 
 
+def _char_spans(text: str) -> list[tuple[int, int]]:
+    r"""(start, end) of pysbd's sentences of ``text``, trailing whitespace included.
+
+    The same spans as ``Segmenter(char_span=True).segment(text)``, found faster:
+    pysbd locates each sentence with ``re.finditer(re.escape(sentence) + r"\s*")``
+    over the whole text, compiling one regular expression per sentence (which also
+    evicts every other pattern from ``re``'s cache, dateparser's included). Here the
+    same match (the first non-overlapping occurrence that ends after the previous
+    sentence, with the whitespace after it) is found with ``str.find``.
+    """
+    if not text:
+        return []
+    spans: list[tuple[int, int]] = []
+    prior = 0
+    n = len(text)
+    for sent in _splitter().processor(text).process():
+        if not sent:  # as pysbd does it (never seen in practice)
+            for m in re.finditer(r"\s*", text):
+                if m.end() > prior:
+                    spans.append(m.span())
+                    prior = m.end()
+                    break
+            continue
+        pos = 0
+        while (i := text.find(sent, pos)) >= 0:
+            j = i + len(sent)
+            while j < n and text[j].isspace():
+                j += 1
+            if j > prior:
+                spans.append((i, j))
+                prior = j
+                break
+            pos = j
+    return spans
+
+
 def paragraphs(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each paragraph: text between blank lines, whitespace trimmed."""
     for m in _PARAGRAPH.finditer(text):
@@ -63,10 +99,10 @@ def sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     chunk = text[start:end].translate(_UNPAIR)
     spans: list[tuple[int, int]] = []
     pos = 0
-    for piece in _splitter().segment(chunk):
-        # char_span gives start/end in ``chunk``; keep them contiguous and in order
-        s = max(piece.start, pos)
-        e = max(piece.end, s)
+    for p_start, p_end in _char_spans(chunk):
+        # spans in ``chunk``; keep them contiguous and in order
+        s = max(p_start, pos)
+        e = max(p_end, s)
         pos = e
         s, e = _trimmed(chunk, s, e)
         if s >= e:
