@@ -130,7 +130,7 @@ def test_bad_input_corpus_every_input_ends_as_one_document_or_one_reject(
     corpus = tmp_path / "corpus"
     expected = build_corpus(corpus)
     try:
-        result = run_flow([corpus], tmp_path / "out", batch_size=8, time_limit=15)
+        result = run_flow([corpus], tmp_path / "out", batch_size=8, time_limit=8)
     finally:
         (corpus / "unreadable.txt").chmod(stat.S_IRUSR | stat.S_IWUSR)
     summary = result.summary
