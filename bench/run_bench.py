@@ -310,7 +310,49 @@ def main() -> None:
         print(f"  cold run within 3x an empty flow: {c['docmill_one'] / c['empty_flow']:.2f} "
               f"{verdict(c['docmill_one'] <= 3 * c['empty_flow'])}")
     (work / "results.json").write_text(json.dumps(results, indent=2))
-    print(f"\nresults: {work / 'results.json'}")
+    (work / "results.md").write_text(markdown(results))
+    print(f"\nresults: {work / 'results.json'}, {work / 'results.md'}")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The figures as Markdown tables (for docs/performance.md)."""
+    lines = [
+        "| corpus | run | docs/s | words/s | MB/s | wall s | CPU s | peak RSS MB | "
+        "stages (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for key, entry in results["scales"].items():
+        stats = entry["stats"]
+        for name in ("baseline", "docmill", "baseline_workers", "docmill_workers"):
+            if name not in entry:
+                continue
+            m = Measure(**entry[name])
+            r = rates(m, stats)
+            stages = ", ".join(f"{k} {v:.1f}" for k, v in m.stages.items())
+            lines.append(
+                f"| {key} MB ({stats['documents']} docs, {stats['words']:,} words) | {m.name} "
+                f"| {r['docs_s']:.1f} | {r['words_s']:,.0f} | {r['mb_s']:.3f} | {m.wall:.1f} "
+                f"| {m.cpu:.1f} | {m.peak_rss_mb:,.0f} | {stages} |"
+            )
+    lines.append("")
+    for key, entry in results["scales"].items():
+        lines.append(
+            f"- {key} MB: docmill/baseline words/s **{entry['ratio']:.2f}** "
+            f"(CPU seconds: {entry['cpu_ratio']:.2f})"
+        )
+        if "speedup" in entry:
+            lines.append(
+                f"- {key} MB, 2 workers: docmill speed-up **{entry['speedup']:.2f}x**, "
+                f"baseline {entry['baseline_speedup']:.2f}x"
+            )
+    if "cold" in results:
+        c = results["cold"]
+        lines.append(
+            f"- cold start: empty async Prefect flow {c['empty_flow']:.1f} s, `docmill run` on "
+            f"one {c['bytes']} B document {c['docmill_one']:.1f} s "
+            f"(**{c['docmill_one'] / c['empty_flow']:.2f}x**)"
+        )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
