@@ -246,9 +246,12 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.1f}"
     )
     results: dict[str, Any] = {"scales": {}, "machine": platform.platform()}
+    corpora = {mb: generate(work / f"corpus-{mb:g}mb", mb) for mb in scales}
+    # warm-up, not measured: creates Prefect's database under the bench's PREFECT_HOME
+    measure("warm-up", [sys.executable, "-c", EMPTY_FLOW], work, env)
     for mb in scales:
         corpus = work / f"corpus-{mb:g}mb"
-        stats = generate(corpus, mb)
+        stats = corpora[mb]
         print(
             f"\ncorpus {mb:g} MB: {stats['documents']} documents, {stats['words']:,} words, "
             f"{stats['bytes'] / 1e6:.1f} MB"
