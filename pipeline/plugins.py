@@ -231,7 +231,7 @@ class IncompatiblePlugin(Exception):
 
 def _dist_requirement(target: Any) -> str | None:
     """The docmill specifier in an entry point's distribution's ``Requires-Dist``."""
-    dist = getattr(target, "dist", None) if isinstance(target, metadata.EntryPoint) else None
+    dist = getattr(target, "dist", None) if _is_entry_point(target) else None
     for line in (dist.requires or []) if dist is not None else []:
         try:
             req = Requirement(line)
@@ -363,9 +363,21 @@ def _module_name(obj: object) -> str:
     return name if isinstance(name, str) else type(obj).__module__
 
 
+def _is_entry_point(target: Any) -> bool:
+    """An entry point from ``importlib.metadata`` or from the ``importlib_metadata`` backport.
+
+    Once anything imports the backport (dask and distributed do), its finder sits on
+    ``sys.meta_path`` and ``importlib.metadata.entry_points()`` may hand back the
+    backport's EntryPoint class, which is not a subclass of the standard one.
+    """
+    return isinstance(target, metadata.EntryPoint) or all(
+        hasattr(target, attr) for attr in ("name", "value", "group", "load")
+    )
+
+
 def _import(target: Any) -> object:
     if isinstance(target, str):
         return importlib.import_module(target)
-    if isinstance(target, metadata.EntryPoint):
+    if _is_entry_point(target):
         return target.load()
     return target

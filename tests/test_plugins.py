@@ -105,3 +105,28 @@ def test_ordered_follows_tryfirst_and_trylast() -> None:
     extract = [n for n, _ in mgr.ordered("extract")]
     # dates are trylast: they read the DATE entities found before them
     assert extract.index("extract_entities") < extract.index("extract_dates")
+
+
+def test_entry_points_load_after_the_importlib_metadata_backport_is_imported(
+    install_plugin: Callable[..., str],
+) -> None:
+    """dask and distributed import ``importlib_metadata``, whose finder then hands out its
+    own EntryPoint class: plugins must still load (regression: they were registered as
+    EntryPoint objects and failed with "no attribute '_key'")."""
+    importlib_metadata = pytest.importorskip("importlib_metadata")
+    install_plugin(
+        "after_backport",
+        """
+        from pipeline import hookimpl
+
+        @hookimpl
+        def validate(doc):
+            return []
+        """,
+    )
+    assert any(
+        type(f).__module__.startswith("importlib_metadata") for f in __import__("sys").meta_path
+    ), importlib_metadata
+    mgr = build_manager()
+    info = mgr.infos["after_backport"]
+    assert (info.status, info.hooks) == ("active", ("validate",))
