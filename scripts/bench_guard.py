@@ -69,10 +69,13 @@ def main() -> None:
         n = len(items)
         g, d = statistics.median(guarded), statistics.median(direct)
         print(f"documents: {n} (batch {args.batch}), rounds: {args.rounds}")
-        print(f"worker start-up (imports + plugins, overlapped with Prefect in a run): {startup:.2f} s")
+        print(
+            f"worker start-up (imports + plugins, overlapped with Prefect): {startup:.2f} s"
+        )
         print(f"in-process:     {d:.3f} s  ({1000 * d / n:.2f} ms/document)")
         print(f"worker process: {g:.3f} s  ({1000 * g / n:.2f} ms/document)")
-        print(f"overhead:       {g - d:+.3f} s  ({1000 * (g - d) / n:+.2f} ms/document, {100 * (g / d - 1):+.1f}%)")
+        per_doc, share = 1000 * (g - d) / n, 100 * (g / d - 1)
+        print(f"overhead:       {g - d:+.3f} s  ({per_doc:+.2f} ms/document, {share:+.1f}%)")
 
 
 if __name__ == "__main__":

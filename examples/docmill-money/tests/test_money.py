@@ -18,6 +18,8 @@ def test_amounts_with_symbols_words_and_scales():
 
 def test_min_amount_setting():
     result = run_plugins(
-        docmill_money, text="A $5 fee on a $2,000 ticket.\n", settings={"money": {"min_amount": 100}}
+        docmill_money,
+        text="A $5 fee on a $2,000 ticket.\n",
+        settings={"money": {"min_amount": 100}},
     )
     assert [m.amount for m in result.records("money")] == [2000.0]
