@@ -12,6 +12,7 @@ import typer
 
 from pipeline import runners
 from pipeline.environment import configure
+from pipeline.options import BatchSizeOption, FullOption, OutOption, PluginOption
 from pipeline.plugins import Manager, PluginLoadWarning, build_manager
 from pipeline.records import SCHEMA_VERSION
 from pipeline.report import report_command
@@ -87,7 +88,7 @@ def run(
             show_default=False,
         ),
     ],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    out: OutOption = None,
     include: Annotated[
         list[str] | None,
         typer.Option("--include", help="Only inputs matching this glob (repeatable)."),
@@ -96,16 +97,10 @@ def run(
         list[str] | None,
         typer.Option("--exclude", help="Skip inputs matching this glob (repeatable)."),
     ] = None,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", min=1, help="Documents per task run.")
-    ] = None,
-    plugin: Annotated[
-        list[str] | None, typer.Option("-p", help="no:NAME disables plugin NAME (repeatable).")
-    ] = None,
+    batch_size: BatchSizeOption = None,
+    plugin: PluginOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs at INFO.")] = False,
-    full: Annotated[
-        bool, typer.Option("--full", help="Process every document (reuse nothing from past runs).")
-    ] = False,
+    full: FullOption = False,
     runner: Annotated[
         str | None, typer.Option("--runner", help="Task runner: local (default) or dask.")
     ] = None,
@@ -317,7 +312,7 @@ def schema(
 @app.command()
 def show(
     run_dir: Annotated[Path | None, typer.Argument(help="A run folder (default: latest).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    out: OutOption = None,
 ) -> None:
     """Print the summary of a run (the latest by default)."""
     from rich.console import Console

@@ -30,6 +30,7 @@ from typing import Annotated, Any
 import typer
 
 from pipeline.environment import configure
+from pipeline.options import BatchSizeOption, FullOption, OutOption, PluginOption
 from pipeline.server import prefect_api
 
 
@@ -114,16 +115,10 @@ def serve_command(
     interval: Annotated[
         float | None, typer.Option("--interval", min=1, help="Run every SECONDS instead.")
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", min=1, help="Documents per task run.")
-    ] = None,
-    plugin: Annotated[
-        list[str] | None, typer.Option("-p", help="no:NAME disables plugin NAME (repeatable).")
-    ] = None,
-    full: Annotated[
-        bool, typer.Option("--full", help="Process every document on every run (no reuse).")
-    ] = False,
+    out: OutOption = None,
+    batch_size: BatchSizeOption = None,
+    plugin: PluginOption = None,
+    full: FullOption = False,
     name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "scheduled",
 ) -> None:
     """Serve the pipeline on a schedule (Prefect's scheduler) until Ctrl-C.
