@@ -25,7 +25,7 @@ run: $(STAMP)
 	  if [ $$code -eq 0 ] || [ $$code -eq 3 ]; then $(VENV)/bin/docmill show --out $(OUT); fi; exit $$code
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline plugins tests
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 # Benchmark against a bare spaCy script (bench/run_bench.py); BENCH_ARGS=--large adds 50 MB.
