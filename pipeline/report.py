@@ -17,7 +17,16 @@ inputs. Contracts:
   of 1,000 documents opens quickly. The embedded data is smaller than the JSONL
   it comes from (segments are left out, field names, kinds and plugin names are
   not repeated).
-- Deterministic: the same run folder gives a byte-identical report.
+- Streamed: :func:`write_report` reads the run twice and holds one document at a
+  time. Pass 1 computes the summary block (one small summary per document,
+  totals, the kind and plugin tables the per-document data indexes into); pass 2
+  reads ``documents.jsonl`` again and merges each kind file into it, writing each
+  document's data block straight to the file. Every kind file a run writes is in
+  document order (records are written document by document), so the merge holds
+  one record ahead; a file in any other order is indexed by byte offset first.
+  Memory is the per-document summaries plus one document, whatever the run's size.
+- Deterministic: the same run folder gives a byte-identical report, the same bytes
+  as :func:`render` of :func:`report_data` (which builds it all in memory).
 """
 
 from __future__ import annotations
@@ -27,10 +36,11 @@ import hashlib
 import html
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import orjson
 import typer
@@ -88,86 +98,80 @@ def _count(counter: dict[str, int], key: str) -> None:
     counter[key] = counter.get(key, 0) + 1
 
 
-def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything the report shows, read from a run folder (``manifest`` given or read).
+def _is_span(rec: dict[str, Any]) -> bool:
+    return isinstance(rec.get("start"), int) and "end" in rec
 
-    ``docs`` holds one small summary per document (in the order of
-    ``documents.jsonl``: title, source, counts per kind and severity) and
-    ``bodies`` the matching text, spans (entities, quotes, dates, edits and
-    plugins' own span kinds, each as ``[kind, start, end, plugin, a, b]`` with
-    kind and plugin as indexes into ``kinds`` and ``sources``) and findings
-    (``[severity, code, message, start, end, plugin, related]``). Totals per entity label,
-    plugin and severity are computed here, so the page needs no pass over the
-    bodies to open. Segments are counted, not embedded.
+
+@dataclass
+class _Scan:
+    """Pass 1 over a run folder: the summary block, and where each record goes.
+
+    ``summary`` is exactly the data of the page's summary block. ``slots`` maps a
+    document id to the index of its document (the last one, should an id repeat);
+    ``streams`` lists, per kind file read into the per-document data (span kinds in
+    sorted order, then findings), its kind, its path and whether its records come in
+    document order (every file docmill writes does: records are written document
+    by document).
     """
+
+    summary: dict[str, Any]
+    documents: Path
+    slots: dict[str, int]
+    streams: list[tuple[str, Path, bool]] = field(default_factory=list)
+
+
+def _scan(folder: Path, manifest: dict[str, Any] | None) -> _Scan:
     if manifest is None:
         if not (folder / MANIFEST).is_file():
             raise NotARunError(f"{folder} is not a run folder (no {MANIFEST})")
         manifest = read_manifest(folder)
     files: dict[str, str] = dict(manifest.get("files", {}))
+    documents = folder / files.get("document", "documents.jsonl")
     docs: list[dict[str, Any]] = []
-    bodies: list[dict[str, Any]] = []
-    by_id: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-    for d in _read_jsonl(folder / files.get("document", "documents.jsonl")):
-        summary: dict[str, Any] = {
-            "id": d["id"],
-            "title": d.get("title"),
-            "source": d.get("source"),
-            "published": d.get("published"),
-            "n": {},
-            "sev": {},
-        }
-        body: dict[str, Any] = {"text": d["text"], "spans": [], "findings": []}
-        docs.append(summary)
-        bodies.append(body)
-        by_id[d["id"]] = (summary, body)
+    slots: dict[str, int] = {}
+    for d in _read_jsonl(documents):
+        slots[d["id"]] = len(docs)
+        docs.append(
+            {
+                "id": d["id"],
+                "title": d.get("title"),
+                "source": d.get("source"),
+                "published": d.get("published"),
+                "n": {},
+                "sev": {},
+            }
+        )
+    scan = _Scan({}, documents, slots)
     labels: dict[str, int] = {}
     by_plugin: dict[str, int] = {}
     severities: dict[str, int] = {"error": 0, "warning": 0, "info": 0}
+    kinds: set[str] = set()
     for kind in sorted(files):
         if kind in SKIPPED_KINDS:
             continue
-        for rec in _read_jsonl(folder / files[kind]):
-            owner = by_id.get(rec.get("doc_id", ""))
-            if owner is None or not isinstance(rec.get("start"), int) or "end" not in rec:
+        path, last, ordered = folder / files[kind], 0, True
+        for rec in _read_jsonl(path):
+            slot = slots.get(rec.get("doc_id", ""))
+            if slot is None or not _is_span(rec):
                 continue
-            summary, body = owner
-            row = _span_row(kind, rec, body["text"])
-            body["spans"].append(row)
-            _count(summary["n"], kind)
-            _count(by_plugin, row[3])
+            ordered, last = ordered and slot >= last, slot
+            kinds.add(kind)
+            _count(docs[slot]["n"], kind)
+            plugin = rec.get("plugin", "")
+            _count(by_plugin, plugin)
             if kind == "entity":
-                _count(labels, str(row[4]))
-    for f in _read_jsonl(folder / files.get("finding", "findings.jsonl")):
-        owner = by_id.get(f.get("doc_id", ""))
-        if owner is None:
+                _count(labels, str(rec.get("label")))
+        scan.streams.append((kind, path, ordered))
+    path, last, ordered = folder / files.get("finding", "findings.jsonl"), 0, True
+    for f in _read_jsonl(path):
+        slot = slots.get(f.get("doc_id", ""))
+        if slot is None:
             continue
-        summary, body = owner
-        plugin = f.get("plugin", "")
-        body["findings"].append(
-            [
-                f["severity"],
-                f["code"],
-                f["message"],
-                f.get("start"),
-                f.get("end"),
-                plugin,
-                f.get("related") or None,
-            ]
-        )
-        _count(summary["sev"], f["severity"])
+        ordered, last = ordered and slot >= last, slot
+        _count(docs[slot]["sev"], f["severity"])
         _count(severities, f["severity"])
-        _count(by_plugin, plugin)
-    kinds = sorted({row[0] for b in bodies for row in b["spans"]})
-    sources = sorted(by_plugin)
-    kind_index = {k: i for i, k in enumerate(kinds)}
-    source_index = {p: i for i, p in enumerate(sources)}
-    for b in bodies:
-        for row in b["spans"]:
-            row[0] = kind_index[row[0]]
-            row[3] = source_index[row[3]]
-        for row in b["findings"]:
-            row[5] = source_index[row[5]]
+        _count(by_plugin, f.get("plugin", ""))
+    scan.streams.append(("finding", path, ordered))
     rejects = [
         {k: r.get(k) for k in ("source", "stage", "plugin", "error")}
         for r in _read_jsonl(folder / files.get("reject", "rejects.jsonl"))
@@ -186,20 +190,143 @@ def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[st
             "schema_version",
         )
     }
-    return {
+    scan.summary = {
         "run": run,
         "counts": dict(sorted(manifest.get("counts", {}).items())),
         "timings": dict(sorted(manifest.get("timings", {}).items())),
         "plugins": dict(sorted(manifest.get("plugins", {}).items())),
         "rejects": rejects,
-        "kinds": kinds,
-        "sources": sources,
+        "kinds": sorted(kinds),
+        "sources": sorted(by_plugin),
         "labels": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_plugin": dict(sorted(by_plugin.items(), key=lambda kv: (-kv[1], kv[0]))),
         "severities": severities,
         "docs": docs,
-        "bodies": bodies,
     }
+    return scan
+
+
+class _Grouped:
+    """The records of one kind file, handed out document by document (by slot).
+
+    A file in document order is merged in one forward pass holding one record
+    ahead; any other file (not written by docmill) is indexed first, by byte
+    offset per document, and its records are read back with a seek each.
+    """
+
+    def __init__(self, kind: str, path: Path, ordered: bool, slots: dict[str, int]) -> None:
+        self.kind = kind
+        self._slots = slots
+        self._wanted = _is_span if kind != "finding" else _any
+        self._offsets: dict[int, list[int]] | None = None
+        self._fh: BinaryIO | None = path.open("rb") if path.is_file() else None
+        self._head: tuple[int, dict[str, Any]] | None = None
+        if self._fh is not None and not ordered:
+            self._offsets = {}
+            pos = 0
+            for line in self._fh:
+                slot = self._slot_of(line)
+                if slot is not None:
+                    self._offsets.setdefault(slot, []).append(pos)
+                pos += len(line)
+        else:
+            self._head = self._next()
+
+    def _slot_of(self, line: bytes) -> int | None:
+        if not line.strip():
+            return None
+        rec: dict[str, Any] = orjson.loads(line)
+        slot = self._slots.get(rec.get("doc_id", ""))
+        return slot if slot is not None and self._wanted(rec) else None
+
+    def _next(self) -> tuple[int, dict[str, Any]] | None:
+        assert self._fh is not None
+        for line in self._fh:
+            if line.strip():
+                rec: dict[str, Any] = orjson.loads(line)
+                slot = self._slots.get(rec.get("doc_id", ""))
+                if slot is not None and self._wanted(rec):
+                    return slot, rec
+        return None
+
+    def take(self, slot: int) -> Iterator[dict[str, Any]]:
+        """The records of the document at ``slot`` (called with ascending slots), in file order."""
+        if self._fh is None:
+            return
+        if self._offsets is not None:
+            for pos in self._offsets.pop(slot, ()):
+                self._fh.seek(pos)
+                rec: dict[str, Any] = orjson.loads(self._fh.readline())
+                yield rec
+            return
+        while self._head is not None and self._head[0] == slot:
+            yield self._head[1]
+            self._head = self._next()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def _any(rec: dict[str, Any]) -> bool:
+    return True
+
+
+def _bodies(scan: _Scan) -> Iterator[dict[str, Any]]:
+    """Pass 2: each document's text, spans and findings, in document order, one at a time."""
+    kind_index = {k: i for i, k in enumerate(scan.summary["kinds"])}
+    source_index = {p: i for i, p in enumerate(scan.summary["sources"])}
+    groups = [_Grouped(kind, path, ordered, scan.slots) for kind, path, ordered in scan.streams]
+    try:
+        n = 0
+        for n, d in enumerate(_read_jsonl(scan.documents), start=1):
+            slot, text = n - 1, d["text"]
+            spans: list[list[Any]] = []
+            findings: list[list[Any]] = []
+            for group in groups:
+                for rec in group.take(slot):
+                    if group.kind != "finding":
+                        row = _span_row(group.kind, rec, text)
+                        row[0], row[3] = kind_index[row[0]], source_index[row[3]]
+                        spans.append(row)
+                        continue
+                    findings.append(
+                        [
+                            rec["severity"],
+                            rec["code"],
+                            rec["message"],
+                            rec.get("start"),
+                            rec.get("end"),
+                            source_index[rec.get("plugin", "")],
+                            rec.get("related") or None,
+                        ]
+                    )
+            yield {"text": text, "spans": spans, "findings": findings}
+        if n != len(scan.summary["docs"]):
+            raise RuntimeError(f"{scan.documents} changed while the report was written")
+    finally:
+        for group in groups:
+            group.close()
+
+
+def report_data(folder: Path, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the report shows, read from a run folder (``manifest`` given or read).
+
+    ``docs`` holds one small summary per document (in the order of
+    ``documents.jsonl``: title, source, counts per kind and severity) and
+    ``bodies`` the matching text, spans (entities, quotes, dates, edits and
+    plugins' own span kinds, each as ``[kind, start, end, plugin, a, b]`` with
+    kind and plugin as indexes into ``kinds`` and ``sources``) and findings
+    (``[severity, code, message, start, end, plugin, related]``). Totals per entity label,
+    plugin and severity are computed here, so the page needs no pass over the
+    bodies to open. Segments are counted, not embedded. Records whose ``doc_id``
+    names no document are left out.
+
+    This holds every document's text in memory at once: for tests and tools.
+    :func:`write_report` streams the same data instead.
+    """
+    scan = _scan(folder, manifest)
+    return {**scan.summary, "bodies": list(_bodies(scan))}
 
 
 def _json_for_script(data: Any) -> str:
@@ -208,8 +335,8 @@ def _json_for_script(data: Any) -> str:
     return raw.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def render(data: dict[str, Any]) -> str:
-    """The report page for :func:`report_data`'s output."""
+def _page(summary: dict[str, Any], bodies: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The report page in pieces: the template with the summary, then one block per body."""
     script = _asset("report.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (
@@ -217,33 +344,55 @@ def render(data: dict[str, Any]) -> str:
         f"script-src 'sha256-{digest}'; "
         "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
     )
-    run_id = str(data["run"].get("run_id") or "")
+    run_id = str(summary["run"].get("run_id") or "")
     page = _asset("report.html")
     parts = {
         "__DOCMILL_CSP__": html.escape(csp, quote=False).replace('"', "&quot;"),
         "__DOCMILL_TITLE__": html.escape(f"docmill report · run {run_id}"),
         "__DOCMILL_STYLE__": _asset("report.css"),
-        "__DOCMILL_DATA__": _json_for_script({k: v for k, v in data.items() if k != "bodies"}),
-        "__DOCMILL_BODIES__": "\n".join(
-            f'<script type="application/json" id="doc-data-{i}">{_json_for_script(body)}</script>'
-            for i, body in enumerate(data["bodies"])
-        ),
+        "__DOCMILL_DATA__": _json_for_script(summary),
+        "__DOCMILL_BODIES__": "",  # streamed below
         "__DOCMILL_SCRIPT__": script,
     }
     # One pass over the template only: a placeholder inside document text stays text.
     pieces = _PLACEHOLDER.split(page)
     if sorted(pieces[1::2]) != sorted(parts):
         raise RuntimeError(f"report template placeholders {pieces[1::2]} != {sorted(parts)}")
-    return "".join(parts[p] if i % 2 else p for i, p in enumerate(pieces))
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0 or piece != "__DOCMILL_BODIES__":
+            yield parts[piece] if i % 2 else piece
+            continue
+        for n, body in enumerate(bodies):
+            yield "\n" if n else ""
+            yield f'<script type="application/json" id="doc-data-{n}">'
+            yield _json_for_script(body)
+            yield "</script>"
+
+
+def render(data: dict[str, Any]) -> str:
+    """The report page for :func:`report_data`'s output, as one string."""
+    summary = {k: v for k, v in data.items() if k != "bodies"}
+    return "".join(_page(summary, data["bodies"]))
 
 
 def write_report(folder: Path, manifest: dict[str, Any] | None = None) -> Path:
-    """Write ``report.html`` into ``folder`` (atomically) and return its path."""
-    page = render(report_data(folder, manifest))
+    """Write ``report.html`` into ``folder`` (atomically) and return its path.
+
+    Streams: two passes over the run's JSONL files, the page written piece by
+    piece, so memory holds the per-document summaries and one document at a time.
+    The bytes are those of ``render(report_data(folder, manifest))``.
+    """
+    scan = _scan(folder, manifest)
     path = folder / REPORT
     tmp = folder / f".{REPORT}.{os.getpid()}.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for piece in _page(scan.summary, _bodies(scan)):
+                fh.write(piece)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

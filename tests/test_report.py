@@ -1,4 +1,4 @@
-"""The HTML report as a file: inert data block, strict CSP, deterministic, written by every run."""
+"""The HTML report as a file: inert data, strict CSP, deterministic, streamed, made by every run."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ import hashlib
 import html
 import json
 import re
+import shutil
+import tracemalloc
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.report import REPORT, NotARunError, report_data, write_report
+from pipeline.records import DateMention, Document, Finding, Record, sort_key
+from pipeline.report import REPORT, NotARunError, render, report_data, write_report
+from pipeline.runs import read_manifest
 from tests.conftest import SEEDS, RunResult
-from tests.report_folders import hostile_run
+from tests.report_folders import document, entity, hostile_run, write_run
 
 DATA_BLOCK = re.compile(
     r'<script type="application/json" id="docmill-data">(.*?)</script>', re.DOTALL
@@ -61,6 +66,118 @@ def test_report_is_deterministic_and_smaller_than_its_jsonl(tmp_path: Path) -> N
     folder, _, _ = hostile_run(tmp_path)
     first = write_report(folder).read_bytes()
     assert write_report(folder).read_bytes() == first
+    assert not list(folder.glob(".*.tmp"))
+
+
+def _doc_blocks(page: str) -> list[Any]:
+    return [
+        json.loads(block)
+        for block in re.findall(
+            r'<script type="application/json" id="doc-data-\d+">(.*?)</script>', page
+        )
+    ]
+
+
+def _many_docs(out: Path, n: int, size: int) -> tuple[Path, list[tuple[Document, list[Record]]]]:
+    """A run of ``n`` documents of about ``size`` characters, each with a few records."""
+    docs: list[tuple[Document, list[Record]]] = []
+    for i in range(n):
+        filler = f"Line {i}: the harbour board of Rivertown met on Monday. " * (size // 55)
+        doc = document(f"Story {i}: Anna Berg spoke in Rivertown.\n\n{filler}\n", f"Story {i}")
+        start = doc.text.index("Monday")
+        records: list[Record] = [
+            entity(doc, "Anna Berg", "PERSON"),
+            entity(doc, "Rivertown", "GPE"),
+            entity(doc, "Rivertown", "GPE", nth=1),
+            DateMention(
+                doc_id=doc.id,
+                id=f"d{i}",
+                start=start,
+                end=start + 6,
+                text="Monday",
+                value="2025-02-24",
+                plugin="extract_dates",
+            ),
+            Finding(
+                doc_id=doc.id,
+                code="check",
+                severity="info" if i % 2 else "warning",
+                message=f"finding {i}",
+                start=start,
+                end=start + 6,
+                plugin="validate_consistency",
+            ),
+        ]
+        docs.append((doc, records))
+    return write_run(out / "20261126T100000000000Z-many00", docs), docs
+
+
+def test_records_out_of_document_order_give_the_same_report(tmp_path: Path) -> None:
+    # docmill writes each kind file document by document; a file that interleaves
+    # documents (or names a document the run does not have) is read the same way.
+    folder, docs = _many_docs(tmp_path / "ordered", 6, 300)
+    expected_page = write_report(folder).read_bytes()
+    page = expected_page.decode("utf-8")
+    kinds = json.loads(DATA_BLOCK.findall(page)[0])["kinds"]
+    for body, (doc, records) in zip(_doc_blocks(page), docs, strict=True):
+        assert body["text"] == doc.text
+        spans = [r for r in sorted(records, key=sort_key) if r.kind != "finding"]
+        assert [(kinds[s[0]], s[1], s[2]) for s in body["spans"]] == [
+            (r.kind, r.start, r.end) for r in spans
+        ]
+        assert [f[2] for f in body["findings"]] == [
+            r.message for r in records if isinstance(r, Finding)
+        ]
+
+    messy = tmp_path / "messy" / folder.name
+    shutil.copytree(folder, messy)
+    for kind, name in read_manifest(messy)["files"].items():
+        if kind in ("document", "reject"):
+            continue
+        per_doc: dict[str, list[bytes]] = {}
+        for line in (messy / name).read_bytes().splitlines():
+            per_doc.setdefault(json.loads(line)["doc_id"], []).append(line)
+        groups = list(per_doc.values())[::-1]  # last document first, then round robin
+        lines = [
+            g[i] for i in range(max(map(len, groups), default=0)) for g in groups if i < len(g)
+        ]
+        stray = {"doc_id": "no-such-doc", "start": 0, "end": 4, "plugin": "stray"}
+        stray |= {"label": "ORG", "severity": "error", "code": "x", "message": "stray"}
+        lines.insert(len(lines) // 2, json.dumps(stray).encode())
+        (messy / name).write_bytes(b"\n".join(lines) + b"\n")
+    assert write_report(messy).read_bytes() == expected_page
+    assert render(report_data(messy)).encode("utf-8") == expected_page
+
+
+def test_the_report_streams_one_document_at_a_time(tmp_path: Path) -> None:
+    # 200 documents of ~30 KB: building the page in memory holds every text (and the
+    # page) at once, about 30 MB of Python objects here; the streamed report holds the
+    # per-document summaries and one document (its line, its parse, its JSON block).
+    folder, docs = _many_docs(tmp_path, 200, 30_000)
+    total = sum(len(doc.text) for doc, _ in docs)
+    assert total > 5_000_000
+    tracemalloc.start()
+    try:
+        path = write_report(folder)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < total / 4, f"write_report peaked at {peak} bytes for {total} of text"
+    page = path.read_text(encoding="utf-8")
+    assert [b["text"] for b in _doc_blocks(page)] == [doc.text for doc, _ in docs]
+    assert page == render(report_data(folder))
+
+
+def test_a_failed_write_leaves_the_old_report_and_no_temporary_file(tmp_path: Path) -> None:
+    folder, _, _ = hostile_run(tmp_path)
+    before = write_report(folder).read_bytes()
+    findings = folder / "findings.jsonl"
+    broken = [json.loads(line) for line in findings.read_text(encoding="utf-8").splitlines()]
+    del broken[-1]["code"]  # read only when the document's data block is written
+    findings.write_text("".join(json.dumps(f) + "\n" for f in broken), encoding="utf-8")
+    with pytest.raises(KeyError):
+        write_report(folder)
+    assert (folder / REPORT).read_bytes() == before
     assert not list(folder.glob(".*.tmp"))
 
 
