@@ -108,7 +108,13 @@ def run(
         str | None, typer.Option("--address", help="Dask scheduler tcp://HOST:PORT (runner dask).")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Processes of a local Dask cluster.")
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes running stage work, each with its own model (local: default 1; "
+            "dask: LocalCluster size, default 2).",
+        ),
     ] = None,
     in_flight: Annotated[
         int | None, typer.Option("--in-flight", min=1, help="Batches submitted at once.")
@@ -149,6 +155,7 @@ def run(
                 time_limit=settings.time_limit,
                 full=full,
                 in_flight=options.batches_in_flight,
+                workers=options.plugin_workers,
             )
         )
     finally:

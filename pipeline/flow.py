@@ -15,6 +15,7 @@ configure()
 import time  # noqa: E402
 from collections import deque  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from functools import lru_cache  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -22,6 +23,7 @@ from typing import Any  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.context import SyncClientContext  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 
 from pipeline import cache, stages, worker  # noqa: E402
@@ -69,17 +71,19 @@ class Timed:
     plain class is a leaf to it.
     """
 
-    __slots__ = ("seconds", "states")
+    __slots__ = ("batch", "seconds", "states")
 
-    def __init__(self, states: list[DocState], seconds: float) -> None:
+    def __init__(self, states: list[DocState], seconds: float, batch: str) -> None:
         self.states = states
         self.seconds = seconds
+        self.batch = batch  # names the batch to the worker that keeps its states
 
 
-def _timed(fn: Callable[[], list[DocState]]) -> Timed:
+def _timed(batch: str, fn: Callable[[], list[DocState]]) -> Timed:
+    """Run a stage; its seconds leave out the wait for a free worker (another batch's)."""
     t0 = time.perf_counter()
     states = fn()
-    return Timed(states, time.perf_counter() - t0)
+    return Timed(states, time.perf_counter() - t0 - worker.waited(), batch)
 
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -92,15 +96,18 @@ def load_task(
     only: tuple[str, ...] | None,
     max_bytes: int,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    workers: int = 1,
+    batch: str = "",
 ) -> Timed:
     """Read and load one batch of inputs (each under ``time_limit``, see :mod:`pipeline.worker`)."""
     mgr = get_manager(disable, only)
     kinds = stages.record_kinds(mgr)
     return _timed(
+        batch,
         lambda: worker.run_guarded(
             "load", mgr, items, kinds, disable=disable, only=only,
-            time_limit=time_limit, max_bytes=max_bytes,
-        )
+            time_limit=time_limit, max_bytes=max_bytes, workers=workers, batch=batch or None,
+        ),
     )
 
 
@@ -110,14 +117,17 @@ def _stage_task(stage: str) -> Any:
         disable: tuple[str, ...],
         only: tuple[str, ...] | None,
         time_limit: float = DEFAULT_TIME_LIMIT,
+        workers: int = 1,
     ) -> Timed:
         mgr = get_manager(disable, only)
         kinds = stages.record_kinds(mgr)
         return _timed(
+            upstream.batch,
             lambda: worker.run_guarded(
                 stage, mgr, upstream.states, kinds, disable=disable, only=only,
-                time_limit=time_limit, max_bytes=0,
-            )
+                time_limit=time_limit, max_bytes=0, workers=workers,
+                batch=upstream.batch or None,
+            ),
         )
 
     run.__name__ = f"{stage}_task"
@@ -218,15 +228,18 @@ async def docmill_flow(
     exclude: list[str] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
     full: bool = False,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Run every input under ``paths`` through the five stages into a new run folder.
 
     ``paths`` holds files, folders, glob patterns and ``@LIST`` files; ``include``
     and ``exclude`` globs filter the inputs found (see :func:`pipeline.sources.discover`).
 
-    ``in_flight`` batches are submitted before the oldest is written: keep 1 with
-    the default thread runner (CPU-bound plugins gain nothing from threads), raise
-    it to the number of workers with a process or Dask task runner.
+    ``in_flight`` batches are submitted before the oldest is written. With the
+    default thread runner, stage work runs in at most ``workers`` worker
+    processes (:mod:`pipeline.worker`), so ``in_flight`` above ``workers`` keeps
+    every worker busy while this process writes a finished batch. With Dask,
+    raise it to the number of Dask workers (or twice that).
 
     Unless ``full``, a document whose bytes, source name, plugins and settings are
     unchanged since an earlier run under ``out`` is not processed again: its
@@ -250,10 +263,17 @@ async def docmill_flow(
     )
     reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
     todo = [item for item in items if item.name not in reusable]
-    if todo and time_limit > 0 and _tasks_run_here():
-        worker.prestart(dis, onl)  # the worker imports its plugins while Prefect gets going
+    if todo and (time_limit > 0 or workers > 1) and _tasks_run_here():
+        # the workers import their plugins while Prefect gets going
+        worker.prestart(dis, onl, min(workers, len(_batches(todo, batch_size))))
     folder = RunFolder(out_dir, new_run_id(started))
     folder.create()
+    # One HTTP client for every task run of this flow run: without it Prefect's
+    # task engine builds a client per task run in its thread, and each loads
+    # the CA bundle into a new SSL context (~40 ms of CPU, measured by py-spy as
+    # the flow process's largest cost after the stage work itself).
+    client = ExitStack()
+    client.enter_context(SyncClientContext.get_or_create())
     try:
         run = _Run(mgr, folder)
         pending: deque[PrefectFuture[Timed]] = deque()
@@ -283,12 +303,13 @@ async def docmill_flow(
 
         timings_futures: list[list[PrefectFuture[Timed]]] = []
         write_ready()
-        for batch in _batches(todo, batch_size):
-            f_load = load_task.submit(batch, dis, onl, max_bytes, time_limit)
-            f_clean = clean_task.submit(f_load, dis, onl, time_limit)
-            f_seg = segment_task.submit(f_clean, dis, onl, time_limit)
-            f_ext = extract_task.submit(f_seg, dis, onl, time_limit)
-            f_val = validate_task.submit(f_ext, dis, onl, time_limit)
+        for number, batch in enumerate(_batches(todo, batch_size)):
+            token = f"{folder.run_id}/{number}"
+            f_load = load_task.submit(batch, dis, onl, max_bytes, time_limit, workers, token)
+            f_clean = clean_task.submit(f_load, dis, onl, time_limit, workers)
+            f_seg = segment_task.submit(f_clean, dis, onl, time_limit, workers)
+            f_ext = extract_task.submit(f_seg, dis, onl, time_limit, workers)
+            f_val = validate_task.submit(f_ext, dis, onl, time_limit, workers)
             timings_futures.append([f_load, f_clean, f_seg, f_ext, f_val])
             pending.append(f_val)
             while len(pending) >= max(1, in_flight):
@@ -313,6 +334,8 @@ async def docmill_flow(
     except BaseException:
         folder.abandon()
         raise
+    finally:
+        client.close()
     manifest["folder"] = str(final)
     await publish_summary(manifest)
     return manifest

@@ -32,9 +32,15 @@ T = TypeVar("T")
 RUNNERS = ("local", "dask")
 
 
+def default_workers(runner: str) -> int:
+    """Processes running stage work when ``workers`` is unset: 1 local, 2 for a LocalCluster."""
+    return 1 if runner == "local" else 2
+
+
 def default_in_flight(runner: str, workers: int) -> int:
-    """Batches in flight: 1 for threads (CPU-bound plugins gain nothing), 2 per Dask worker."""
-    return 1 if runner == "local" else 2 * max(1, workers)
+    """Batches in flight: locally one more than the worker processes (so each stays busy
+    while the flow process writes a finished batch), 2 per Dask worker."""
+    return max(1, workers) + 1 if runner == "local" else 2 * max(1, workers)
 
 
 def dask_task_runner(address: str | None, workers: int) -> Any:
@@ -66,7 +72,7 @@ class RunnerOptions:
 
     runner: str = "local"
     address: str | None = None
-    workers: int = 2
+    workers: int | None = None
     in_flight: int | None = None
     server_home: Path = Path(".docmill/prefect")
     server_port: int = 4200
@@ -76,8 +82,21 @@ class RunnerOptions:
             raise ValueError(f"unknown runner {self.runner!r} (known: {', '.join(RUNNERS)})")
 
     @property
+    def processes(self) -> int:
+        """Processes running stage work (``workers``, or the runner's default)."""
+        return self.workers or default_workers(self.runner)
+
+    @property
     def batches_in_flight(self) -> int:
-        return self.in_flight or default_in_flight(self.runner, self.workers)
+        return self.in_flight or default_in_flight(self.runner, self.processes)
+
+    @property
+    def plugin_workers(self) -> int:
+        """The flow's ``workers`` parameter: plugin processes per process that runs tasks.
+
+        Locally that is all of them; a Dask worker runs one task at a time, so one.
+        """
+        return self.processes if self.runner == "local" else 1
 
     @classmethod
     def from_settings(cls, settings: Settings, **flags: Any) -> RunnerOptions:
@@ -102,7 +121,9 @@ def flow_for(options: RunnerOptions) -> Any:
 
     if options.runner == "local":
         return docmill_flow
-    return docmill_flow.with_options(task_runner=dask_task_runner(options.address, options.workers))
+    return docmill_flow.with_options(
+        task_runner=dask_task_runner(options.address, options.processes)
+    )
 
 
 def run(options: RunnerOptions, flow_run: Coroutine[Any, Any, T]) -> T:
@@ -118,6 +139,10 @@ def run(options: RunnerOptions, flow_run: Coroutine[Any, Any, T]) -> T:
 def run_flow(parameters: dict[str, Any], options: RunnerOptions | None = None) -> dict[str, Any]:
     """Run the docmill flow once with ``parameters``; returns its summary."""
     options = options or RunnerOptions()
-    parameters = {"in_flight": options.batches_in_flight, **parameters}
+    parameters = {
+        "in_flight": options.batches_in_flight,
+        "workers": options.plugin_workers,
+        **parameters,
+    }
     result: dict[str, Any] = run(options, flow_for(options)(**parameters))
     return result

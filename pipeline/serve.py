@@ -152,6 +152,11 @@ def serve_command(
         "max_bytes": settings.max_bytes,
         "full": full,
     }
+    from pipeline.runners import RunnerOptions
+
+    local = RunnerOptions(workers=settings.workers, in_flight=settings.in_flight)
+    parameters["workers"] = local.plugin_workers
+    parameters["in_flight"] = local.batches_in_flight
     time_limit = getattr(settings, "time_limit", None)
     if time_limit is not None:
         parameters["time_limit"] = time_limit

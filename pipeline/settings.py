@@ -78,12 +78,18 @@ class Settings(BaseSettings):
         description="Dask scheduler (tcp://HOST:PORT) for runner 'dask'; unset starts a "
         "LocalCluster of `workers` processes.",
     )
-    workers: int = Field(default=2, ge=1, description="Worker processes of a local Dask cluster.")
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Processes running stage work: plugin worker processes with runner "
+        "'local' (unset: 1), the processes of a local Dask cluster with runner 'dask' "
+        "(unset: 2). Each loads the plugins (and their models) once.",
+    )
     in_flight: int | None = Field(
         default=None,
         ge=1,
-        description="Batches submitted at once; unset: 1 with runner 'local', 2 per worker "
-        "with runner 'dask'.",
+        description="Batches submitted at once; unset: one more than `workers` with runner "
+        "'local', 2 per worker with runner 'dask'.",
     )
     server_home: Path = Field(
         default=Path(".docmill/prefect"),

@@ -11,10 +11,24 @@ worker dies, e.g. a C extension crashing), the worker is killed, that document
 becomes a reject naming the stage and plugin that was running, a fresh worker
 is started and the rest of the batch goes on.
 
-Workers are kept in a small per-process pool between batches and runs, keyed by
-the plugin selection and everything that decides which plugins load (``sys.path``,
-``DOCMILL_*`` variables, the current folder). ``time_limit <= 0`` skips all of
-this and runs the stages in the calling process.
+Workers are kept in a per-process pool between batches and runs, keyed by the
+plugin selection and everything that decides which plugins load (``sys.path``,
+``DOCMILL_*`` variables, the current folder), at most ``workers`` of them per key:
+with several batches in flight, that many processes run stage work side by
+side, each with its own model.
+
+A batch's states stay in the worker between stages. Each stage used to send the
+whole state of every document to the worker (after extract, every record of
+the document) only for the worker to unpickle what it had itself sent back a
+moment before; now a batch is tagged with a token, the worker keeps the live
+states of the last few tokens it ran, and the parent sends a token instead of
+the states when the same worker runs the batch's next stage (it prefers that
+worker). The parent still applies each stage's patch to its own copy, so a
+killed worker loses nothing: the next stage resends the states.
+
+``time_limit <= 0`` with one worker skips all of this and runs the stages in the
+calling process; with more than one worker it runs them in worker processes
+with no time limit.
 """
 
 from __future__ import annotations
@@ -34,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +72,10 @@ STARTUP_TIMEOUT = 180.0
 STARTUP_GRACE = 60.0
 _MARKER_SIZE = 512
 _SEP = "\x1f"
+#: Batches whose states a worker keeps between stages (the oldest is dropped first).
+HELD_BATCHES = 8
+#: The last stage run in a worker: after it, a batch's states go to the sinks.
+LAST_STAGE = "validate"
 
 Key = tuple[Any, ...]
 #: In-process plugins (name, "module" or "object", module name or object), settings
@@ -156,24 +175,40 @@ def _serve(
         base = build_manager(disable=disable, only=only)
     mgr = _TracedManager(base.pm, base.infos, marker=marker)
     kinds = stages.record_kinds(mgr)
+    held: dict[str, list[DocState]] = {}  # batch token -> live states, oldest first
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            stage, payload, max_bytes = conn.recv()
+            stage, payload, max_bytes, batch = conn.recv()
         except (EOFError, OSError):
             return
+        if payload is None:  # the parent says we hold this batch's states
+            payload = held.pop(batch, None)
+            conn.send(("missing" if payload is None else "held", batch))
+            if payload is None:
+                continue
+        held.pop(batch, None)
         mgr.stage = stage
+        kept: list[DocState] = []
         for item in payload:
             mgr.mark(FRAMEWORK)
             try:
                 if stage == "load":
-                    conn.send(("ok", stages.load_batch(mgr, [item], max_bytes)[0]))
+                    state = stages.load_batch(mgr, [item], max_bytes)[0]
+                    conn.send(("ok", state))
                 else:
                     before = _snapshot(item)
                     state = stages.run_stage(stage, mgr, [item], kinds)[0]
                     conn.send(("patch", _patch(before, state)))
             except BaseException as exc:  # a plugin may even raise SystemExit
                 conn.send(("error", describe(exc)))
+                continue  # the parent replaces it with a reject: not live any more
+            if state.alive:
+                kept.append(state)
+        if batch is not None and stage != LAST_STAGE:
+            held[batch] = kept
+            while len(held) > HELD_BATCHES:
+                del held[next(iter(held))]
 
 
 #: The fields of a DocState a stage may change (see :func:`_patch`).
@@ -263,6 +298,8 @@ class StageWorker:
     marker: _Marker | None = None
     ready: bool = False
     warm: set[str] = field(default_factory=set)  # stages this worker has run a document in
+    #: Batch tokens whose current live states the worker holds (see :func:`_serve`).
+    held: list[str] = field(default_factory=list)
     _marker_file: Any = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -292,7 +329,9 @@ class StageWorker:
         self.conn.send(self.setup)
         self.ready = False
         self.warm = set()
-        _ALL.add(self)
+        self.held = []
+        with _POOL_LOCK:
+            _ALL.add(self)
 
     def wait_ready(self) -> None:
         if self.ready:
@@ -345,7 +384,10 @@ class StageWorker:
             self._marker_file.close()
         self.process = None
         self.ready = False
-        _ALL.discard(self)
+        self.held = []
+        with _POOL_FREED:
+            _ALL.discard(self)
+            _POOL_FREED.notify_all()
 
     def _exit_code(self) -> int | None:
         if self.process is None:
@@ -362,7 +404,12 @@ class StageWorker:
         return self is other
 
     def run(
-        self, stage: str, payload: Sequence[Any], time_limit: float, max_bytes: int
+        self,
+        stage: str,
+        payload: Sequence[Any],
+        time_limit: float,
+        max_bytes: int,
+        batch: str | None = None,
     ) -> list[DocState]:
         """Run ``stage`` over ``payload`` (input files for load, else states), one by one.
 
@@ -370,6 +417,12 @@ class StageWorker:
         (plus :data:`STARTUP_GRACE` for the first of a stage in a fresh worker), or
         one the worker dies on, becomes a reject; the worker is then replaced
         (``self`` is restarted in place) and the remaining items go on.
+        ``time_limit <= 0``: no limit.
+
+        ``batch`` tags the payload: when this worker ran the batch's previous stage
+        (and nothing failed in it), the states are not sent again, the worker uses
+        the copy it kept. ``payload`` must then be the states that stage returned
+        that are still live, in order.
         """
         results: list[DocState] = []
         items = list(payload)
@@ -378,9 +431,22 @@ class StageWorker:
                 self.start()
             self.wait_ready()
             assert self.conn is not None
-            self.conn.send((stage, items[len(results) :], max_bytes))
+            whole = not results  # the worker gets the whole batch, so it can keep it
+            if batch is not None and whole and batch in self.held:
+                self.held.remove(batch)
+                resumed = self._resume(stage, max_bytes, batch)
+                if resumed is None:  # it died in between: start another, send the states
+                    continue
+                if not resumed:
+                    self.conn.send((stage, items, max_bytes, batch))
+            else:
+                self._forget(batch)
+                self.conn.send((stage, items[len(results) :], max_bytes, batch))
+            failed = False
             for item in items[len(results) :]:
-                limit = time_limit if stage in self.warm else time_limit + STARTUP_GRACE
+                limit: float | None = None
+                if time_limit > 0:
+                    limit = time_limit if stage in self.warm else time_limit + STARTUP_GRACE
                 try:
                     if self.conn.poll(limit):
                         self.warm.add(stage)
@@ -392,6 +458,7 @@ class StageWorker:
                         else:
                             where, plugin = self.running()
                             results.append(_failed(item, where, plugin, value))
+                            failed = True
                         continue
                     problem = "timeout"
                 except (EOFError, OSError):
@@ -402,7 +469,37 @@ class StageWorker:
                 error = _reason(problem, where, plugin, time_limit, code)
                 results.append(_failed(item, where, plugin, error))
                 break
+            else:
+                if batch is not None and stage != LAST_STAGE and whole and not failed:
+                    self._hold(batch)
         return results
+
+    def _resume(self, stage: str, max_bytes: int, batch: str) -> bool | None:
+        """Ask the worker to run ``stage`` on the states it kept for ``batch``.
+
+        True if it had them, False if not (the caller sends them), None if it died.
+        """
+        assert self.conn is not None
+        try:
+            self.conn.send((stage, None, max_bytes, batch))
+            kind, _ = self.conn.recv()  # the worker answers a token before anything else
+        except (EOFError, OSError):
+            self.stop(kill=True)
+            return None
+        return bool(kind == "held")
+
+    def _hold(self, batch: str) -> None:
+        """Record that this worker now holds ``batch``'s states (and no other worker does)."""
+        with _POOL_LOCK:
+            for other in _ALL:
+                if other is not self and batch in other.held:
+                    other.held.remove(batch)
+        self.held.append(batch)
+        del self.held[:-HELD_BATCHES]
+
+    def _forget(self, batch: str | None) -> None:
+        if batch is not None and batch in self.held:
+            self.held.remove(batch)
 
 
 def _reason(problem: str, stage: str, plugin: str, limit: float, exitcode: int | None) -> str:
@@ -448,6 +545,13 @@ def _spawn(args: list[str], fds: tuple[int, ...]) -> subprocess.Popen[bytes]:
 _ALL: set[StageWorker] = set()
 _IDLE: list[StageWorker] = []
 _POOL_LOCK = threading.Lock()
+_POOL_FREED = threading.Condition(_POOL_LOCK)  # notified when a worker goes back to the pool
+_WAITED = threading.local()  # seconds this thread last waited for a free worker
+
+
+def waited() -> float:
+    """Seconds the calling thread's last :func:`run_guarded` waited for a free worker."""
+    return float(getattr(_WAITED, "seconds", 0.0))
 
 
 def _setup() -> Setup | None:
@@ -485,34 +589,74 @@ def _key(disable: tuple[str, ...], only: tuple[str, ...] | None, setup: Setup) -
     return (disable, only, tuple(sys.path), env, os.getcwd(), extra, repr(setup[1:]))
 
 
-def _acquire(disable: tuple[str, ...], only: tuple[str, ...] | None, setup: Setup) -> StageWorker:
+def _acquire(
+    disable: tuple[str, ...],
+    only: tuple[str, ...] | None,
+    setup: Setup,
+    workers: int = 1,
+    batch: str | None = None,
+) -> StageWorker:
+    """An idle worker for this plugin selection, or a new one while fewer than ``workers`` exist.
+
+    Prefers the worker holding ``batch``'s states; waits when all ``workers`` are busy.
+    """
     key = _key(disable, only, setup)
-    with _POOL_LOCK:
-        for worker in list(_IDLE):
-            if worker.key == key and worker.alive():
+    t0 = time.perf_counter()
+    with _POOL_FREED:
+        while True:
+            idle = [w for w in _IDLE if w.key == key]  # a dead one is restarted by run()
+            if idle:
+                worker = next((w for w in idle if batch in w.held and w.alive()), idle[0])
                 _IDLE.remove(worker)
+                _WAITED.seconds = time.perf_counter() - t0
                 return worker
-    worker = StageWorker(key, disable, only, setup)
-    worker.start()
+            if sum(1 for w in _ALL if w.key == key) < max(1, workers):
+                worker = StageWorker(key, disable, only, setup)
+                _ALL.add(worker)  # counts against ``workers`` while it starts
+                break
+            _POOL_FREED.wait()
+            _WAITED.seconds = time.perf_counter() - t0
+    try:
+        worker.start()
+    except BaseException:
+        with _POOL_FREED:
+            _ALL.discard(worker)
+            _POOL_FREED.notify_all()
+        raise
     return worker
 
 
 def _release(worker: StageWorker) -> None:
-    with _POOL_LOCK:
+    with _POOL_FREED:
         stale = [w for w in _IDLE if w.key != worker.key]
         for w in stale:
             _IDLE.remove(w)
-        if worker.alive():
+        alive = worker.alive()
+        if alive:
             _IDLE.append(worker)
+        _POOL_FREED.notify_all()
+    if not alive:
+        stale.append(worker)  # stop() reaps it and frees its place
     for w in stale:
         w.stop()
 
 
-def prestart(disable: tuple[str, ...], only: tuple[str, ...] | None) -> None:
-    """Start a worker for this plugin selection now, so its imports overlap other work."""
+def _discard(worker: StageWorker) -> None:
+    """Kill a worker that is out of the pool (its run failed) and free its place."""
+    worker.stop(kill=True)
+    with _POOL_FREED:  # stop() does nothing for a worker that never started
+        _ALL.discard(worker)
+        _POOL_FREED.notify_all()
+
+
+def prestart(disable: tuple[str, ...], only: tuple[str, ...] | None, workers: int = 1) -> None:
+    """Start ``workers`` workers for this plugin selection now, so their imports overlap
+    other work (Prefect's start-up)."""
     setup = _setup()
     if setup is not None:
-        _release(_acquire(disable, only, setup))
+        started = [_acquire(disable, only, setup, workers) for _ in range(max(1, workers))]
+        for worker in started:
+            _release(worker)
 
 
 @atexit.register
@@ -537,15 +681,22 @@ def run_guarded(
     only: tuple[str, ...] | None,
     time_limit: float,
     max_bytes: int,
+    workers: int = 1,
+    batch: str | None = None,
 ) -> list[DocState]:
     """One stage over one batch under the per-document time limit.
 
     ``payload`` is a list of :class:`InputFile` for ``load``, else the batch's states
-    (rejected ones pass through untouched). With ``time_limit <= 0`` the stage runs
-    here, in-process, with no limit; so it does when a plugin registered in-process
-    cannot be sent to a worker (see :func:`_setup`).
+    (rejected ones pass through untouched). The stage runs in one of at most
+    ``workers`` worker processes; ``batch`` names the batch so that its next stage
+    can reuse the states the worker kept (see :meth:`StageWorker.run`).
+
+    With ``time_limit <= 0`` and one worker the stage runs here, in-process, with
+    no limit; so it does when a plugin registered in-process cannot be sent to a
+    worker (see :func:`_setup`).
     """
-    setup = _setup() if time_limit > 0 else None
+    _WAITED.seconds = 0.0
+    setup = _setup() if time_limit > 0 or workers > 1 else None
     if setup is None:
         if stage == "load":
             return stages.load_batch(mgr, payload, max_bytes)
@@ -553,11 +704,11 @@ def run_guarded(
     live = list(payload) if stage == "load" else [s for s in payload if s.alive]
     if not live:
         return list(payload)
-    worker = _acquire(disable, only, setup)
+    worker = _acquire(disable, only, setup, workers, batch)
     try:
-        done = worker.run(stage, live, time_limit, max_bytes)
+        done = worker.run(stage, live, time_limit, max_bytes, batch)
     except BaseException:
-        worker.stop(kill=True)
+        _discard(worker)
         raise
     _release(worker)
     if stage == "load":

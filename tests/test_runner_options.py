@@ -28,7 +28,12 @@ def test_flags_win_over_settings_and_address_means_dask(
     (tmp_path / "docmill.toml").write_text("")
     remote = RunnerOptions.from_settings(Settings(), address="tcp://10.0.0.5:8786")
     assert (remote.runner, remote.address) == ("dask", "tcp://10.0.0.5:8786")
-    assert RunnerOptions.from_settings(Settings()).batches_in_flight == 1
+    monkeypatch.delenv("DOCMILL_WORKERS")
+    local = RunnerOptions.from_settings(Settings())
+    # locally: one plugin process, and one batch more in flight to keep it busy
+    assert (local.processes, local.plugin_workers, local.batches_in_flight) == (1, 1, 2)
+    dask = RunnerOptions.from_settings(Settings(), runner="dask")
+    assert (dask.processes, dask.plugin_workers, dask.batches_in_flight) == (2, 1, 4)
 
 
 def test_an_unknown_runner_is_a_usage_error(tmp_path: Path) -> None:
