@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.records import Segment
 from plugins.segment_text import paragraphs, sentences
@@ -68,3 +70,46 @@ def test_segments_tile_paragraphs_with_exact_offsets() -> None:
     for s in sents:
         assert any(p.start <= s.start and s.end <= p.end for p in paras)
     assert text[sents[1].start : sents[1].end] == "First  sentence here."
+
+
+ABBREVIATED = [
+    "Dr. Ruth Okafor met Mr. Lee at 9 a.m. in St. Louis.",
+    "The U.S. team won. The U.K. team did not.",
+    "Page No. 5 says it. no. 6 does not.",
+    "See e.g. the report, i.e. the one from Jan. 3.",
+    "A.B. Smith (Ph.D. from Harvard) and Gen. Tso left. They arrived.",
+    "The co. said Mt. Rainier was closed. Sen. Warren spoke at 3 p.m. Friday.",
+    "Fig. 3 and Vol. 2 are missing. approx. 40 people came.",
+    "Ms. Ünal and Dr. Ærø met the Kelvin sign K. It was cold.",  # non-ASCII letters
+    "He said vs. she said. Inc. reported Q3 results, etc. Then it fell.",
+    "a. b. c. d.\nLine two. Mr.\nthree.",
+]
+
+
+@pytest.mark.parametrize("text", ABBREVIATED)
+def test_abbreviation_pass_gives_pysbds_own_sentences(text: str) -> None:
+    """The faster abbreviation pass (segment_text._Abbreviations) changes nothing pysbd says."""
+    import pysbd
+
+    from plugins.segment_text import _splitter
+
+    reference = pysbd.Segmenter(language="en", clean=False).processor(text).process()
+    assert _splitter().processor(text).process() == reference
+
+
+_TOKENS = [
+    "Dr.", "dr.", "Mr.", "no.", "No.", "St.", "a.", "A.", "a", "e.g.", "i.e.", "U.S.", "p.m.",
+    "Gen.", "Inc.", "etc.", "vs.", "approx.", "Jan.", "Fig.", "co.", "ph.d.", "Smith", "the",
+    "said", "It", "I", "I'm", "3", "(2)", ":4", "-", "?", ",", "Óscar", "left.", "Then", "\n",
+]
+
+
+@given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=40).map(" ".join))
+@settings(max_examples=150, deadline=None)
+def test_abbreviation_pass_matches_pysbd_on_generated_text(text: str) -> None:
+    import pysbd
+
+    from plugins.segment_text import _splitter
+
+    reference = pysbd.Segmenter(language="en", clean=False).processor(text).process()
+    assert _splitter().processor(text).process() == reference
