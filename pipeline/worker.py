@@ -179,9 +179,11 @@ def _serve(
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            stage, payload, max_bytes, batch = conn.recv()
+            stage, payload, max_bytes, batch, drop = conn.recv()
         except (EOFError, OSError):
             return
+        for token in drop:  # batches whose next stage ran in another worker
+            held.pop(token, None)
         if payload is None:  # the parent says we hold this batch's states
             payload = held.pop(batch, None)
             conn.send(("missing" if payload is None else "held", batch))
@@ -300,6 +302,9 @@ class StageWorker:
     warm: set[str] = field(default_factory=set)  # stages this worker has run a document in
     #: Batch tokens whose current live states the worker holds (see :func:`_serve`).
     held: list[str] = field(default_factory=list)
+    #: Tokens it holds stale copies of (another worker ran their next stage): the
+    #: next message tells it to let them go.
+    stale: list[str] = field(default_factory=list)
     _marker_file: Any = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -330,6 +335,7 @@ class StageWorker:
         self.ready = False
         self.warm = set()
         self.held = []
+        self.stale = []
         with _POOL_LOCK:
             _ALL.add(self)
 
@@ -426,6 +432,8 @@ class StageWorker:
         """
         results: list[DocState] = []
         items = list(payload)
+        if batch is not None:
+            self._claim(batch)
         while len(results) < len(items):
             if not self.alive():
                 self.start()
@@ -438,10 +446,10 @@ class StageWorker:
                 if resumed is None:  # it died in between: start another, send the states
                     continue
                 if not resumed:
-                    self.conn.send((stage, items, max_bytes, batch))
+                    self.conn.send((stage, items, max_bytes, batch, self._drop()))
             else:
                 self._forget(batch)
-                self.conn.send((stage, items[len(results) :], max_bytes, batch))
+                self.conn.send((stage, items[len(results) :], max_bytes, batch, self._drop()))
             failed = False
             for item in items[len(results) :]:
                 limit: float | None = None
@@ -481,21 +489,31 @@ class StageWorker:
         """
         assert self.conn is not None
         try:
-            self.conn.send((stage, None, max_bytes, batch))
+            self.conn.send((stage, None, max_bytes, batch, self._drop()))
             kind, _ = self.conn.recv()  # the worker answers a token before anything else
         except (EOFError, OSError):
             self.stop(kill=True)
             return None
         return bool(kind == "held")
 
-    def _hold(self, batch: str) -> None:
-        """Record that this worker now holds ``batch``'s states (and no other worker does)."""
+    def _claim(self, batch: str) -> None:
+        """This worker runs ``batch``'s next stage: any other's copy is out of date from now."""
         with _POOL_LOCK:
             for other in _ALL:
                 if other is not self and batch in other.held:
                     other.held.remove(batch)
+                    other.stale.append(batch)
+
+    def _hold(self, batch: str) -> None:
+        """Record that this worker holds ``batch``'s current states."""
         self.held.append(batch)
         del self.held[:-HELD_BATCHES]
+
+    def _drop(self) -> list[str]:
+        """The stale tokens to send with the next message (and forget here)."""
+        with _POOL_LOCK:
+            drop, self.stale = self.stale, []
+        return drop
 
     def _forget(self, batch: str | None) -> None:
         if batch is not None and batch in self.held:

@@ -89,3 +89,50 @@ def test_a_batch_stays_in_its_worker_and_survives_the_worker_dying(tmp_path: Pat
     ]
     (fresh,) = [w.process.pid for w in worker._IDLE if w.key[1] == only]
     assert fresh != killed
+
+
+EXITS_IN_SEGMENT = """
+from pipeline import hookimpl
+
+@hookimpl
+def segment(doc):
+    if "wildfire" in doc.text:
+        raise SystemExit(3)  # escapes the stage: the worker reports an error for this document
+    return []
+"""
+
+
+def test_a_batch_never_resumes_from_a_copy_another_worker_has_outdated(
+    tmp_path: Path, install_plugin: Callable[..., str]
+) -> None:
+    """Worker A cleans a batch; B segments it (A is busy) and one document fails there,
+    so B keeps no copy; extract must then not run on A's copy from before segment."""
+    install_plugin("exits_in_segment", EXITS_IN_SEGMENT)
+    only = ("clean_unicode", "exits_in_segment", "extract_entities", "load_text", "segment_text")
+    mgr = build_manager(only=only)
+    kinds = stages.record_kinds(mgr)
+    corpus = _corpus(tmp_path / "in", 2)
+    (corpus / "z.txt").write_text("A wildfire forced families in Valencia to leave.\n")
+    items = discover([corpus])
+    opts = {"disable": (), "only": only, "time_limit": 60, "workers": 2, "batch": "run/7"}
+    loaded = worker.run_guarded("load", mgr, items, kinds, max_bytes=10**6, **opts)
+    cleaned = worker.run_guarded("clean", mgr, loaded, kinds, max_bytes=0, **opts)
+    (a,) = [w for w in worker._IDLE if w.key[1] == only and "run/7" in w.held]
+
+    setup = worker._setup()
+    assert setup is not None
+    busy = worker._acquire((), only, setup, 2)  # A, taken by some other batch
+    assert busy is a
+    try:
+        segmented = worker.run_guarded("segment", mgr, cleaned, kinds, max_bytes=0, **opts)
+    finally:
+        worker._release(busy)
+    assert [s.alive for s in segmented] == [True, True, False]
+    extracted = worker.run_guarded("extract", mgr, segmented, kinds, max_bytes=0, **opts)
+
+    expected = stages.load_batch(mgr, items[:2], 10**6)
+    for stage in ("clean", "segment", "extract"):
+        expected = stages.run_stage(stage, mgr, expected, kinds)
+    got = [[r.model_dump() for r in s.records] for s in extracted[:2]]
+    assert got == [[r.model_dump() for r in s.records] for s in expected]
+    assert any(r.kind == "entity" for s in extracted[:2] for r in s.records)
