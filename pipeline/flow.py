@@ -62,7 +62,11 @@ def get_manager(disable: tuple[str, ...] = (), only: tuple[str, ...] | None = No
 
 
 class Timed:
-    """A batch's states and the seconds its stage took, passed between tasks.
+    """A batch's states and the seconds each stage so far took, passed between tasks.
+
+    The seconds accumulate from task to task, so the flow reads every stage's
+    time from the last task's result alone: with Dask, fetching the result of
+    every task would ship every intermediate batch back to the flow process.
 
     Deliberately not a tuple, list, dataclass or pydantic model: Prefect walks every
     task argument of those types (``visit_collection``) looking for futures, which
@@ -73,17 +77,21 @@ class Timed:
 
     __slots__ = ("batch", "seconds", "states")
 
-    def __init__(self, states: list[DocState], seconds: float, batch: str) -> None:
+    def __init__(self, states: list[DocState], seconds: dict[str, float], batch: str) -> None:
         self.states = states
-        self.seconds = seconds
+        self.seconds = seconds  # stage -> seconds, for this stage and the ones before
         self.batch = batch  # names the batch to the worker that keeps its states
 
 
-def _timed(batch: str, fn: Callable[[], list[DocState]]) -> Timed:
+def _timed(
+    stage: str, upstream: Timed | None, batch: str, fn: Callable[[], list[DocState]]
+) -> Timed:
     """Run a stage; its seconds leave out the wait for a free worker (another batch's)."""
     t0 = time.perf_counter()
     states = fn()
-    return Timed(states, time.perf_counter() - t0 - worker.waited(), batch)
+    seconds = dict(upstream.seconds) if upstream is not None else {}
+    seconds[stage] = time.perf_counter() - t0 - worker.waited()
+    return Timed(states, seconds, batch)
 
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -103,6 +111,8 @@ def load_task(
     mgr = get_manager(disable, only)
     kinds = stages.record_kinds(mgr)
     return _timed(
+        "load",
+        None,
         batch,
         lambda: worker.run_guarded(
             "load", mgr, items, kinds, disable=disable, only=only,
@@ -122,6 +132,8 @@ def _stage_task(stage: str) -> Any:
         mgr = get_manager(disable, only)
         kinds = stages.record_kinds(mgr)
         return _timed(
+            stage,
+            upstream,
             upstream.batch,
             lambda: worker.run_guarded(
                 stage, mgr, upstream.states, kinds, disable=disable, only=only,
@@ -297,11 +309,12 @@ async def docmill_flow(
                 cb(done, len(items))
 
         def drain_one() -> None:
-            states = pending.popleft().result().states
-            ready.update((state.source, state) for state in states)
+            last = pending.popleft().result()
+            for stage, seconds in last.seconds.items():
+                run.timings[stage] += seconds
+            ready.update((state.source, state) for state in last.states)
             write_ready()
 
-        timings_futures: list[list[PrefectFuture[Timed]]] = []
         write_ready()
         for number, batch in enumerate(_batches(todo, batch_size)):
             token = f"{folder.run_id}/{number}"
@@ -310,14 +323,11 @@ async def docmill_flow(
             f_seg = segment_task.submit(f_clean, dis, onl, time_limit, workers)
             f_ext = extract_task.submit(f_seg, dis, onl, time_limit, workers)
             f_val = validate_task.submit(f_ext, dis, onl, time_limit, workers)
-            timings_futures.append([f_load, f_clean, f_seg, f_ext, f_val])
             pending.append(f_val)
             while len(pending) >= max(1, in_flight):
                 drain_one()
-            _collect_timings(run, timings_futures)
         while pending:
             drain_one()
-        _collect_timings(run, timings_futures)
         if order:  # every input is written exactly once, or the run fails
             raise RuntimeError(f"internal error: {len(order)} inputs were never written")
         run.close()
@@ -367,13 +377,6 @@ def _tasks_run_here() -> bool:
 
     ctx = FlowRunContext.get()
     return ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner)
-
-
-def _collect_timings(run: _Run, futures: list[list[PrefectFuture[Timed]]]) -> None:
-    """Add the timings of finished batches (keeps no state alive after its batch)."""
-    while futures and all(f.state.is_final() for f in futures[0]):
-        for stage, fut in zip(STAGES, futures.pop(0), strict=False):
-            run.timings[stage] += fut.result().seconds
 
 
 def _manifest(
