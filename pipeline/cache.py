@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +52,29 @@ def _file_digest(path: str | None) -> str:
         return "unreadable"
 
 
+def installed_packages() -> dict[str, str]:
+    """Name -> version of every distribution installed where this process imports from.
+
+    A plugin's records also depend on the libraries and models it calls (a new
+    spaCy model package finds other entities; a new dateparser reads dates
+    differently), which a plugin's own version does not say.
+    """
+    found: dict[str, str] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"] if dist.metadata else None
+        if name:
+            found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), dist.version)
+    return dict(sorted(found.items()))
+
+
 def fingerprint(mgr: Manager, plugin_settings: dict[str, Any], kinds: Iterable[str]) -> str:
     """Digest of everything besides the input that decides a document's records.
 
     Changes when a plugin is enabled, disabled, upgraded (version) or edited
     (module source), when plugins run in another order, when a plugin setting
-    changes, and when docmill's version, schema version or stage code changes.
+    changes, when docmill's version, schema version or stage code changes, and
+    when any installed package is added, removed or changes version (a library
+    or a model a plugin uses: :func:`installed_packages`).
     """
     plugins = {}
     for name, version in mgr.versions().items():
@@ -76,6 +95,7 @@ def fingerprint(mgr: Manager, plugin_settings: dict[str, Any], kinds: Iterable[s
         "settings": plugin_settings,
         "kinds": sorted(kinds),
         "framework": framework,
+        "packages": installed_packages(),
     }
     return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 

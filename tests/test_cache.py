@@ -82,6 +82,23 @@ def test_rerun_reuses_unchanged_documents_and_redoes_the_rest(
     assert fewer.records("date") == []
     assert fewer.summary["cache"]["fingerprint"] != full.summary["cache"]["fingerprint"]
 
+    # a library or model package upgraded (a new spaCy model finds other entities):
+    # everything is redone, though no plugin changed
+    site = tmp_path / "site"
+    dist = site / "fakelib-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 1.0\n")
+    monkeypatch.syspath_prepend(str(site))
+    before = run_flow([corpus], out, time_limit=0)
+    assert len(_seen(log)) == 10 + 3
+    dist = dist.rename(site / "fakelib-1.1.dist-info")
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 1.1\n")
+    upgraded = run_flow([corpus], out, time_limit=0)
+    assert upgraded.summary["cache"]["reused"] == 0
+    assert len(_seen(log)) == 13 + 3
+    assert upgraded.summary["cache"]["fingerprint"] != before.summary["cache"]["fingerprint"]
+    assert upgraded.jsonl_bytes() == full.jsonl_bytes()
+
 
 def test_duplicate_content_added_before_a_reused_document_is_still_a_duplicate(
     run_flow: Run, tmp_path: Path
