@@ -12,6 +12,9 @@ serve`` and ``docmill run --runner dask`` use the server named by
 - started in a session of its own, so a Ctrl-C in the terminal reaches docmill
   only, and docmill stops the server's whole process group (SIGTERM, then
   SIGKILL after a grace period): nothing is left running;
+- told by Linux to stop (SIGTERM, ``PR_SET_PDEATHSIG``) when docmill dies
+  without stopping it (``kill -9``, a crash), instead of holding its port and
+  a core as an orphan;
 - ready only when ``/api/health`` answers (``--background`` returns before it
   does); its output goes to ``server.log`` in its ``PREFECT_HOME``.
 """
@@ -69,6 +72,18 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+#: Runs in the server's process before it becomes ``prefect``: ask Linux for a
+#: SIGTERM when the parent dies (kept across exec), then exec the command.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "if sys.platform.startswith('linux'):\n"
+    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "    if os.getppid() != int(sys.argv[1]):\n"
+    "        sys.exit(1)  # the parent died before the request\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
+
 def _prefect_command() -> list[str]:
     script = Path(sys.executable).with_name("prefect")
     if script.is_file():
@@ -94,7 +109,10 @@ class LocalServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
         env.update({k: v for k, v in DEFAULTS.items() if k not in os.environ})
         env["PREFECT_HOME"] = str(self.home)
-        cmd = [*_prefect_command(), "server", "start", "--host", HOST, "--port", str(self.port)]
+        prefect = _prefect_command()
+        cmd = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()),
+               shutil.which(prefect[0]) or prefect[0], *prefect[1:],
+               "server", "start", "--host", HOST, "--port", str(self.port)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 cmd,
