@@ -3,7 +3,10 @@
 A run folder is complete when it has its final name and a ``manifest.json``;
 the manifest is written last, atomically, then the folder is renamed and the
 output folder's ``LATEST`` file is replaced atomically. A crashed run leaves only
-a ``.partial-*`` folder, which no reader takes for a run.
+a ``.partial-*`` folder, which no reader takes for a run; the next run on the same
+output folder removes it. A running run holds a lock on its ``.partial-*``
+folder (``flock`` on the folder itself, released by the kernel when the process
+dies, however it dies), so only folders no live process holds are removed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +26,9 @@ import orjson
 LATEST = "LATEST"
 MANIFEST = "manifest.json"
 PARTIAL_PREFIX = ".partial-"
+#: A ``.partial-*`` folder younger than this is never removed (it may be a run that
+#: has made its folder but not locked it yet).
+STALE_AFTER = 60.0
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -78,19 +85,71 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+def _try_lock(folder: Path) -> int | None:
+    """An open descriptor holding an exclusive lock on ``folder``, or None if another has it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, so nothing is ever taken for stale
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Remove the ``.partial-*`` folders under ``out`` that no live run holds; returns them.
+
+    A folder is stale when no process holds its lock (the run that made it was
+    killed or crashed) and it is older than :data:`STALE_AFTER` seconds.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    for folder in sorted(out.glob(PARTIAL_PREFIX + "*")):
+        try:
+            if not folder.is_dir() or now - folder.stat().st_mtime < STALE_AFTER:
+                continue
+        except OSError:
+            continue
+        fd = _try_lock(folder)
+        if fd is None:
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+        removed.append(folder)
+    return removed
+
+
 class RunFolder:
-    """The folder one run writes into."""
+    """The folder one run writes into (locked while the run lives)."""
 
     def __init__(self, out: Path, run_id: str) -> None:
         self.out = out
         self.run_id = run_id
         self.final = out / run_id
         self.tmp = out / f"{PARTIAL_PREFIX}{run_id}"
+        self._lock: int | None = None
 
     def create(self) -> Path:
+        """Make the ``.partial-*`` folder and lock it; remove stale ones of killed runs."""
         self.out.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir()
+        self._lock = _try_lock(self.tmp)
+        remove_stale_partials(self.out)
         return self.tmp
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def finish(self, manifest: dict[str, Any]) -> Path:
         """Write the manifest, publish the folder under its final name, point LATEST at it.
@@ -105,6 +164,7 @@ class RunFolder:
                 _fsync(path)
         write_json_atomic(self.tmp / MANIFEST, manifest)
         os.replace(self.tmp, self.final)
+        self._unlock()
         with _locked(self.out):
             current = _pointer(self.out)
             if current is None or current <= self.run_id:
@@ -114,6 +174,7 @@ class RunFolder:
 
     def abandon(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._unlock()
 
 
 def _pointer(out: Path) -> str | None:

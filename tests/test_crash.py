@@ -108,8 +108,11 @@ def test_kill_9_mid_run_then_rerun_is_byte_identical(
     assert LATEST not in left
     assert not list(out.rglob(MANIFEST))
     assert latest_run(out) is None
+    hour_ago = time.time() - 3600
+    os.utime(out / left[0], (hour_ago, hour_ago))
 
     rerun = run_flow([corpus], out, batch_size=4)
+    assert not (out / left[0]).exists()  # the killed run's folder is cleared away
     reference = run_flow([corpus], tmp_path / "reference", batch_size=5)
     assert rerun.summary["documents"] == n
     assert rerun.jsonl_bytes() == reference.jsonl_bytes()
