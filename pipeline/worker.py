@@ -440,15 +440,15 @@ class StageWorker:
             self.wait_ready()
             assert self.conn is not None
             whole = not results  # the worker gets the whole batch, so it can keep it
-            if batch is not None and whole and batch in self.held:
-                self.held.remove(batch)
+            if batch is not None and whole and self._forget(batch):
                 resumed = self._resume(stage, max_bytes, batch)
                 if resumed is None:  # it died in between: start another, send the states
                     continue
                 if not resumed:
                     self.conn.send((stage, items, max_bytes, batch, self._drop()))
             else:
-                self._forget(batch)
+                if batch is not None:
+                    self._forget(batch)
                 self.conn.send((stage, items[len(results) :], max_bytes, batch, self._drop()))
             failed = False
             for item in items[len(results) :]:
@@ -506,8 +506,9 @@ class StageWorker:
 
     def _hold(self, batch: str) -> None:
         """Record that this worker holds ``batch``'s current states."""
-        self.held.append(batch)
-        del self.held[:-HELD_BATCHES]
+        with _POOL_LOCK:  # other threads' _claim edit this list too
+            self.held.append(batch)
+            del self.held[:-HELD_BATCHES]
 
     def _drop(self) -> list[str]:
         """The stale tokens to send with the next message (and forget here)."""
@@ -515,9 +516,13 @@ class StageWorker:
             drop, self.stale = self.stale, []
         return drop
 
-    def _forget(self, batch: str | None) -> None:
-        if batch is not None and batch in self.held:
-            self.held.remove(batch)
+    def _forget(self, batch: str) -> bool:
+        """Take ``batch`` off this worker's list; True if it was on it."""
+        with _POOL_LOCK:
+            if batch in self.held:
+                self.held.remove(batch)
+                return True
+        return False
 
 
 def _reason(problem: str, stage: str, plugin: str, limit: float, exitcode: int | None) -> str:
