@@ -34,16 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.report import write_report  # noqa: E402
 from pipeline.runs import MANIFEST, latest_run, read_manifest, write_json_atomic  # noqa: E402
-
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from scripts.chromium import CHROMIUM, FLAGS  # noqa: E402
 
 
 def replicate(run: Path, out: Path, n_docs: int) -> Path:
@@ -96,7 +87,7 @@ def main() -> None:
     parser.add_argument("run", nargs="?", type=Path, help="a run folder (default: latest)")
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args()
     run = args.run or latest_run(ROOT / "outputs")
     if run is None:

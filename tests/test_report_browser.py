@@ -19,20 +19,10 @@ from typing import Any
 import pytest
 
 from pipeline.report import write_report
+from scripts.chromium import CHROMIUM, FLAGS
 from tests.conftest import ROOT, RunResult
 from tests.report_folders import hostile_run
 
-CHROMIUM = os.environ.get("DOCMILL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-#: Flags this machine needs (closed network, root, no GPU); Playwright adds --headless.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = ROOT / "docs" / "report.png"
 
 
