@@ -253,7 +253,10 @@ def plugins_order() -> None:
 def plugins_new(
     name: Annotated[str, typer.Argument(help="Plugin name: lowercase letters, digits, _.")],
     stage: Annotated[
-        str, typer.Option("--stage", help="Stage to start from: load, clean, extract, validate.")
+        str,
+        typer.Option(
+            "--stage", help="Stage to start from: load, clean, extract, validate, export."
+        ),
     ] = "extract",
     directory: Annotated[
         Path, typer.Option("--dir", help="Folder to create docmill-NAME/ in.")

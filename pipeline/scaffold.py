@@ -18,7 +18,7 @@ from pipeline.plugins import __version__
 from pipeline.records import DocRecord
 
 #: The stages a scaffold can start from.
-STAGES = ("load", "clean", "extract", "validate")
+STAGES = ("load", "clean", "extract", "validate", "export")
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -182,6 +182,56 @@ def load(source):
     title = text.splitlines()[0].strip() if text.strip() else None
     return Document(media_type="text/x-{name}", text=text, title=title)
 ''',
+    "export": '''\
+"""{name}: a docmill exporter. It writes `{name}.csv` into every run folder: one row
+per record of one kind (entities by default), with its document and source offsets."""
+
+import csv
+
+from pydantic import BaseModel
+
+from pipeline import hookimpl
+from pipeline.settings import plugin_settings
+
+
+class Settings(BaseModel):
+    """Set under [plugins.{name}] in docmill.toml, or as DOCMILL_PLUGINS__{upper}__KIND."""
+
+    kind: str = "entity"
+
+
+@hookimpl
+def settings_model():
+    """Declare the settings model; docmill validates it when a run starts."""
+    return Settings
+
+
+class CsvSink:
+    """Gets every document's records in a deterministic order (the same inputs give
+    the same file); keeps nothing but the open file, so memory stays flat."""
+
+    def __init__(self, run):
+        self.kind = plugin_settings("{name}", Settings).kind
+        self.file = (run.folder / "{name}.csv").open("w", newline="", encoding="utf-8")
+        self.rows = csv.writer(self.file)
+        self.rows.writerow(["doc_id", "start", "end", "text"])
+
+    def write(self, records):
+        for r in records:
+            if r.kind == self.kind:
+                self.rows.writerow([r.doc_id, r.start, r.end, r.text])
+
+    def close(self):
+        self.file.close()
+
+
+@hookimpl
+def export_sink(run):
+    """Called once per run. `run.folder` is the run's folder while it is written (it
+    gets its final name when every sink is closed); write there and nowhere else.
+    Return None to write nothing for this run."""
+    return CsvSink(run)
+''',
 }
 
 _TESTS = {
@@ -245,6 +295,35 @@ def test_files_of_this_type_are_loaded_with_a_title():
     result = run_plugins(PLUGIN, text="My title\\n\\nSome text.\\n", name="a.{name}")
     assert result.document is not None
     assert (result.document.title, result.document.plugin) == ("My title", "{name}")
+""",
+    "export": """\
+import csv
+import tempfile
+from pathlib import Path
+
+import docmill_{name}
+
+from pipeline.sinks import RunInfo
+from pipeline.testing import SUPPORT_PLUGINS, run_plugins
+
+
+def test_every_entity_becomes_a_row_with_source_offsets():
+    text = "Ada Lovelace wrote to Charles Babbage from London.\\n"
+    result = run_plugins(text=text, builtins=[*SUPPORT_PLUGINS, "extract_entities"])
+    entities = result.records("entity")
+    assert entities
+    with tempfile.TemporaryDirectory() as folder:
+        run = RunInfo(run_id="test", folder=Path(folder), kinds={{}})
+        sink = docmill_{name}.export_sink(run=run)
+        sink.write(result.output)
+        sink.close()
+        with (Path(folder) / "{name}.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+    assert rows[0] == ["doc_id", "start", "end", "text"]
+    assert [(int(s), int(e), t) for _, s, e, t in rows[1:]] == [
+        (r.start, r.end, r.text) for r in entities
+    ]
+    assert all(text[int(s) : int(e)] == t for _, s, e, t in rows[1:])
 """,
 }
 

@@ -46,7 +46,7 @@ def test_bad_names_stages_and_existing_folders_are_refused(tmp_path: Path) -> No
     with pytest.raises(ScaffoldError, match="lowercase"):
         render("Money-Plugin", "extract")
     with pytest.raises(ScaffoldError, match="no scaffold for stage"):
-        render("money", "export")
+        render("money", "segment")
     result = runner.invoke(app, ["plugins", "new", "2fast", "--dir", str(tmp_path)])
     assert result.exit_code == EXIT_USAGE and "lowercase" in result.output
     ok = runner.invoke(app, ["plugins", "new", "tariffs", "--dir", str(tmp_path)])
