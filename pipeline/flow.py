@@ -277,7 +277,7 @@ async def docmill_flow(
     todo = [item for item in items if item.name not in reusable]
     if todo and (time_limit > 0 or workers > 1) and _tasks_run_here():
         # the workers import their plugins while Prefect gets going
-        worker.prestart(dis, onl, min(workers, len(_batches(todo, batch_size))))
+        worker.prestart(dis, onl, min(workers, -(-len(todo) // batch_size)))
     folder = RunFolder(out_dir, new_run_id(started))
     folder.create()
     # One HTTP client for every task run of this flow run: without it Prefect's

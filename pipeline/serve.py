@@ -154,7 +154,7 @@ def serve_command(
     }
     from pipeline.runners import RunnerOptions
 
-    local = RunnerOptions(workers=settings.workers, in_flight=settings.in_flight)
+    local = RunnerOptions.from_settings(settings, runner="local")  # serve runs locally
     parameters["workers"] = local.plugin_workers
     parameters["in_flight"] = local.batches_in_flight
     time_limit = getattr(settings, "time_limit", None)
