@@ -33,12 +33,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import stages  # noqa: E402
-from pipeline.plugins import Manager, build_manager  # noqa: E402
-from pipeline.records import DateMention, Entity, Quote, Segment  # noqa: E402
-from pipeline.sources import Source  # noqa: E402
-from pipeline.stages import DocState  # noqa: E402
-from plugins.segment_text import paragraphs, sentences  # noqa: E402
+from docmill.engine import stages  # noqa: E402
+from docmill.engine.stages import DocState  # noqa: E402
+from docmill.plugins import Manager, build_manager  # noqa: E402
+from docmill.records import DateMention, Entity, Quote, Segment  # noqa: E402
+from docmill.sources import Source  # noqa: E402
+from docmill_builtins.segment_text import paragraphs, sentences  # noqa: E402
 
 GOLDEN = ROOT.parent / "shared" / "eval" / "golden_rules_en.json"
 ANNOTATIONS = ROOT / "eval" / "annotations"

@@ -2,7 +2,7 @@
 
 Runs the five stages (real built-in plugins, spaCy included) over the seeds, copied
 ``--copies`` times with a distinct last line each, through
-:func:`pipeline.worker.run_guarded` with a time limit (worker process) and with
+:func:`docmill.engine.worker.run_guarded` with a time limit (worker process) and with
 ``time_limit=0`` (in-process), alternating, after one warm-up of each. Prints the
 worker's start-up time and seconds per document both ways. No Prefect involved:
 the flow adds the same task overhead to both.
@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline import stages, worker
-from pipeline.plugins import build_manager
-from pipeline.sources import discover
+from docmill.engine import stages, worker
+from docmill.plugins import build_manager
+from docmill.sources import discover
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,8 +32,8 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.report import write_report  # noqa: E402
-from pipeline.runs import MANIFEST, latest_run, read_manifest, write_json_atomic  # noqa: E402
+from docmill.report import write_report  # noqa: E402
+from docmill.runs.folder import MANIFEST, latest_run, read_manifest, write_json_atomic  # noqa: E402
 from scripts.chromium import CHROMIUM, FLAGS  # noqa: E402
 
 

@@ -43,7 +43,7 @@ def main() -> None:
     build_corpus(corpus, n)
     empty.mkdir()
 
-    from pipeline.flow import docmill_flow
+    from docmill.orchestration.flow import docmill_flow
 
     def timed(paths: list[Path], **kwargs: object) -> tuple[float, dict[str, object]]:
         t0 = time.perf_counter()

@@ -16,7 +16,7 @@ import pytest
 
 # Before anything imports Prefect: a private, throw-away PREFECT_HOME per session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="docmill-prefect-")
-from pipeline.environment import configure
+from docmill.orchestration.environment import configure
 
 configure()
 
@@ -64,7 +64,7 @@ class RunResult:
 @pytest.fixture
 def run_flow(prefect_api: None) -> Callable[..., RunResult]:
     """Run the real flow (real Prefect API) and read the run folder back."""
-    from pipeline import flow
+    from docmill.orchestration import flow
 
     def _run(paths: list[Path], out: Path, **kwargs: Any) -> RunResult:
         flow.get_manager.cache_clear()
@@ -99,13 +99,13 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[
         )
         (dist / "entry_points.txt").write_text(f"[docmill]\n{name} = {module}\n", encoding="utf-8")
         sys.modules.pop(module, None)
-        from pipeline import flow
+        from docmill.orchestration import flow
 
         flow.get_manager.cache_clear()
         return module
 
     yield _install  # type: ignore[misc]
-    from pipeline import flow
+    from docmill.orchestration import flow
 
     flow.get_manager.cache_clear()
 

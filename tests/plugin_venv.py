@@ -17,7 +17,7 @@ from pathlib import Path
 
 _SHIMS = {
     "pip": '-m pip "$@"',
-    "docmill": '-m pipeline.cli "$@"',
+    "docmill": '-m docmill "$@"',
     "pytest": '-m pytest -p no:cacheprovider "$@"',
 }
 

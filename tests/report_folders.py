@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.records import (
+from docmill.records import (
     CORE_RECORD_TYPES,
     DateMention,
     Document,
@@ -23,9 +23,9 @@ from pipeline.records import (
     sort_key,
     stable_id,
 )
-from pipeline.runs import MANIFEST, write_json_atomic
-from pipeline.sinks import RunInfo
-from plugins.export_jsonl import JsonlSink
+from docmill.runs.folder import MANIFEST, write_json_atomic
+from docmill.sinks import RunInfo
+from docmill_builtins.export_jsonl import JsonlSink
 
 
 def span(text: str, needle: str, nth: int = 0) -> tuple[int, int]:

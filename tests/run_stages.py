@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import TypeVar
 
-from pipeline import stages
-from pipeline.plugins import Manager, build_manager
-from pipeline.records import Document, Record
-from pipeline.stages import DocState
+from docmill.engine import stages
+from docmill.engine.stages import DocState
+from docmill.plugins import Manager, build_manager
+from docmill.records import Document, Record
 
 R = TypeVar("R", bound=Record)
 

@@ -19,7 +19,7 @@ Run = Callable[..., RunResult]
 COUNTER = """
 import os
 from pathlib import Path
-from pipeline.hookspecs import hookimpl
+from docmill.hookspecs import hookimpl
 
 @hookimpl
 def extract(doc):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.plugins import build_manager
-from pipeline.records import Document
-from pipeline.stages import DocState, clean_one
+from docmill.engine.stages import DocState, clean_one
+from docmill.plugins import build_manager
+from docmill.records import Document
 
 
 def cleaned(text: str) -> DocState:

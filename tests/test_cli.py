@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import EXIT_REJECTS, EXIT_USAGE, _add_plugin_commands, app
+from docmill.cli import EXIT_REJECTS, EXIT_USAGE, _add_plugin_commands, app
 from tests.conftest import SEEDS
 
 runner = CliRunner()
@@ -87,7 +87,7 @@ def test_plugin_cli_command_is_added(install_plugin: Callable[..., str]) -> None
     install_plugin(
         "hello",
         """
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def cli_commands(app):
@@ -140,7 +140,7 @@ def test_run_show_and_exit_codes(prefect_api: None, tmp_path: Path) -> None:
 def test_config_prints_plugin_settings_and_refuses_bad_values(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pipeline.settings import plugin_settings
+    from docmill.settings import plugin_settings
 
     monkeypatch.chdir(tmp_path)
     plugin_settings.cache_clear()

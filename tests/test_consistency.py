@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.records import Document, Entity, Finding
-from plugins.validate_consistency import label_findings, whole_years
+from docmill.records import Document, Entity, Finding
+from docmill_builtins.validate_consistency import label_findings, whole_years
 from tests.conftest import RunResult, check_offsets
 from tests.run_stages import of, run_text
 

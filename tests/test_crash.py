@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.runs import LATEST, MANIFEST, PARTIAL_PREFIX, latest_run
+from docmill.runs.folder import LATEST, MANIFEST, PARTIAL_PREFIX, latest_run
 from tests.conftest import SEEDS, RunResult
 
 pytestmark = pytest.mark.flow
@@ -32,7 +32,7 @@ Run = Callable[..., RunResult]
 #: enough to be killed in the middle, with a trace of how far it got.
 SLOWPOKE = """
 import os, time
-from pipeline import hookimpl
+from docmill import hookimpl
 
 @hookimpl
 def extract(doc):

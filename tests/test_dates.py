@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.records import DateMention
-from plugins.extract_dates import normalise
+from docmill.records import DateMention
+from docmill_builtins.extract_dates import normalise
 from tests.run_stages import of, run_text
 
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from pipeline.plugins import __version__
+from docmill.plugins import __version__
 from tests.conftest import ROOT
 from tests.plugin_venv import Venv, harness_api_url
 

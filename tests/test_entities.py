@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.records import Edit, Entity
+from docmill.records import Edit, Entity
 from tests.run_stages import of, run_text
 
 TEXT = """Treaty Talks Resume in Geneva

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lineage import trace
-from pipeline.plugins import build_manager
+from docmill.plugins import build_manager
+from docmill.runs.lineage import trace
 from tests.conftest import ROOT, SEEDS, RunResult, check_offsets
 
 EXAMPLE = ROOT / "examples" / "docmill-money"
@@ -46,7 +46,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         capture_output=True,
         timeout=300,
     )
-    from pipeline import flow
+    from docmill.orchestration import flow
 
     with pytest.MonkeyPatch.context() as mp:
         mp.syspath_prepend(str(target))
@@ -101,7 +101,7 @@ def test_the_example_in_real_runs_traceable_and_reproducible(
 def test_trace_refuses_what_it_cannot_trace(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from pipeline.cli import EXIT_USAGE, app
+    from docmill.cli import EXIT_USAGE, app
 
     loose = tmp_path / "moneys.jsonl"
     loose.write_text('{"kind":"money","plugin":"money"}\n')

@@ -92,7 +92,7 @@ def test_bad_inputs_become_rejects_and_nothing_is_lost(run_flow: Run, tmp_path: 
 
 
 RAISING_EXTRACTOR = """
-from pipeline import hookimpl
+from docmill import hookimpl
 
 @hookimpl
 def extract(doc):
@@ -124,7 +124,7 @@ def test_plugin_that_raises_in_clean_rejects_only_that_input(
     install_plugin(
         "picky",
         """
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def clean(doc):
@@ -144,7 +144,7 @@ def test_plugin_that_raises_in_clean_rejects_only_that_input(
 MONEY_PLUGIN = """
 import re
 from typing import Literal
-from pipeline import Span, hookimpl
+from docmill import Span, hookimpl
 
 class Money(Span):
     kind: Literal["money"] = "money"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import EXIT_OK, app
-from pipeline.sources import DOCX
+from docmill.cli import EXIT_OK, app
+from docmill.sources import DOCX
 from tests.conftest import SEEDS, RunResult, check_offsets, read_jsonl
 from tests.format_fixtures import (
     MARKDOWN_NOTE,

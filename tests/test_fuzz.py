@@ -15,12 +15,12 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import stages
-from pipeline.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
-from pipeline.records import Edit, Finding, Reject, Span
-from pipeline.sources import Source
-from pipeline.stages import DocState
-from pipeline.text import EditedText
+from docmill.engine import stages
+from docmill.engine.stages import DocState
+from docmill.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
+from docmill.records import Edit, Finding, Reject, Span
+from docmill.sources import Source
+from docmill.text import EditedText
 
 FUZZ = settings(
     max_examples=120,

@@ -1,7 +1,7 @@
 """Resource guards: a per-document time limit that stops hung plugins, and the size limit.
 
 The time limit is enforced by running stage work in a worker process
-(:mod:`pipeline.worker`), so even a plugin stuck in C code (a catastrophic regular
+(:mod:`docmill.engine.worker`), so even a plugin stuck in C code (a catastrophic regular
 expression) is stopped: its document becomes a reject naming the stage and the
 plugin, and the rest of the batch goes on in a fresh worker.
 """
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import stages, worker
-from pipeline.plugins import build_manager
-from pipeline.settings import DEFAULT_TIME_LIMIT, Settings
-from pipeline.sources import InputFile
+from docmill.engine import stages, worker
+from docmill.plugins import build_manager
+from docmill.settings import DEFAULT_TIME_LIMIT, Settings
+from docmill.sources import InputFile
 from tests.conftest import SEEDS, RunResult, check_offsets
 
 Run = Callable[..., RunResult]
@@ -26,7 +26,7 @@ Run = Callable[..., RunResult]
 HANGING_EXTRACTOR = """
 import os, re, time
 from pathlib import Path
-from pipeline import hookimpl
+from docmill import hookimpl
 
 LOG = Path(__file__).with_name("pids.txt")
 
@@ -96,7 +96,7 @@ def test_a_worker_crash_costs_one_document(
         "segfaults",
         """
         import os, signal
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def clean(doc):

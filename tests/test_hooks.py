@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import hookspecs
+from docmill import hookspecs
 from tests.conftest import ROOT, SEEDS, RunResult
 
 HOOKS = sorted(
@@ -41,7 +41,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from pipeline import Document, Finding, Segment, Span, hookimpl
+from docmill import Document, Finding, Segment, Span, hookimpl
 
 CALLS = Path(__file__).with_name("calls.txt")
 
@@ -146,7 +146,7 @@ def test_every_hook_is_called_by_a_real_run(
 
     from typer.testing import CliRunner
 
-    from pipeline.cli import _add_plugin_commands, app
+    from docmill.cli import _add_plugin_commands, app
 
     module = install_plugin("everyhook", EVERY_HOOK_PLUGIN)
     note = tmp_path / "in" / "harbour.note"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.plugins import Manager, build_manager
-from pipeline.sources import DOCX, Source
-from pipeline.stages import DocState, load_one
+from docmill.engine.stages import DocState, load_one
+from docmill.plugins import Manager, build_manager
+from docmill.sources import DOCX, Source
 from tests.format_fixtures import DOCX_BLOCKS, write_docx
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.plugins import Manager, build_manager
-from pipeline.sources import Source
-from pipeline.stages import DocState, load_one
+from docmill.engine.stages import DocState, load_one
+from docmill.plugins import Manager, build_manager
+from docmill.sources import Source
 from tests.format_fixtures import NEWS_BOILERPLATE, NEWS_PARAGRAPHS, news_page
 
 

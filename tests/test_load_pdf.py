@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.plugins import Manager, build_manager
-from pipeline.records import Segment
-from pipeline.sources import Source
-from pipeline.stages import DocState, load_one, record_kinds, run_stage
+from docmill.engine.stages import DocState, load_one, record_kinds, run_stage
+from docmill.plugins import Manager, build_manager
+from docmill.records import Segment
+from docmill.sources import Source
 from tests.format_fixtures import (
     PDF_PAGES,
     write_encrypted_pdf,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.plugins import Manager, build_manager
-from pipeline.records import Edit, Segment
-from pipeline.sources import Source
-from pipeline.stages import DocState, load_one, record_kinds, run_stage
+from docmill.engine.stages import DocState, load_one, record_kinds, run_stage
+from docmill.plugins import Manager, build_manager
+from docmill.records import Edit, Segment
+from docmill.sources import Source
 from tests.conftest import cleaned_surface
 from tests.format_fixtures import MARKDOWN_NOTE, MARKDOWN_WORDS
 

@@ -11,10 +11,10 @@ from typing import Any, Literal
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import Document, Span, hookimpl
-from pipeline.cli import app
-from pipeline.plugins import PluginLoadWarning, __version__, apply_order, build_manager
-from pipeline.testing import run_plugins
+from docmill import Document, Span, hookimpl
+from docmill.cli import app
+from docmill.plugins import PluginLoadWarning, __version__, apply_order, build_manager
+from docmill.testing import run_plugins
 
 runner = CliRunner()
 

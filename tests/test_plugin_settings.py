@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import EXIT_USAGE, app
-from pipeline.plugins import build_manager
-from pipeline.settings import PluginSettingsError, check_plugin_settings, plugin_settings
+from docmill.cli import EXIT_USAGE, app
+from docmill.plugins import build_manager
+from docmill.settings import PluginSettingsError, check_plugin_settings, plugin_settings
 
 runner = CliRunner()
 
 PLUGIN = """
 from pydantic import BaseModel, Field
 
-from pipeline import hookimpl
+from docmill import hookimpl
 
 
 class Settings(BaseModel):
@@ -105,7 +105,7 @@ def test_a_bad_setting_stops_a_run_before_any_work(
     assert "invalid settings for plugin 'scorer'" in result.output and "threshold" in result.output
     assert not (here / "out").exists()
     # the flow itself checks too, before it creates a run folder (no Prefect call is made)
-    from pipeline import flow
+    from docmill.orchestration import flow
 
     with pytest.raises(PluginSettingsError, match="scorer"):
         asyncio.run(flow.docmill_flow.fn(paths=["in.txt"], out="out"))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pipeline.plugins import DEFAULT_PLUGINS, PluginLoadWarning, build_manager
+from docmill.plugins import DEFAULT_PLUGINS, PluginLoadWarning, build_manager
 
 
 def test_builtins_are_registered_as_plugins_with_their_hooks() -> None:
@@ -44,7 +44,7 @@ def test_entry_point_plugin_is_found_with_its_version(install_plugin: Callable[.
     install_plugin(
         "shout",
         """
-        from pipeline import hookimpl, Finding
+        from docmill import hookimpl, Finding
 
         @hookimpl
         def validate(doc):
@@ -75,7 +75,7 @@ def test_misspelled_hook_and_wrong_argument_are_errors_by_name(
     install_plugin(
         "typo",
         """
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def extrct(doc):
@@ -85,7 +85,7 @@ def test_misspelled_hook_and_wrong_argument_are_errors_by_name(
     install_plugin(
         "badarg",
         """
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def extract(document):
@@ -117,7 +117,7 @@ def test_entry_points_load_after_the_importlib_metadata_backport_is_imported(
     install_plugin(
         "after_backport",
         """
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def validate(doc):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.records import Quote
+from docmill.records import Quote
 from tests.run_stages import of, run_text
 
 TEXT = """Port Strike Ends
@@ -59,7 +59,7 @@ def test_scare_quotes_are_not_quotations_and_unknown_speaker_is_null() -> None:
 
 
 def test_quote_without_speaker_is_a_warning() -> None:
-    from pipeline.records import Finding
+    from docmill.records import Finding
 
     state = run_text(TEXT)
     warnings = [f for f in of(state, Finding) if f.code == "quote-without-speaker"]

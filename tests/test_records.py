@@ -1,8 +1,8 @@
-"""Records (:mod:`pipeline.records`): the order a document's records are written in."""
+"""Records (:mod:`docmill.records`): the order a document's records are written in."""
 
 from __future__ import annotations
 
-from pipeline.records import DateMention, Finding, sort_key
+from docmill.records import DateMention, Finding, sort_key
 
 
 def test_records_sort_by_kind_offsets_then_their_json_when_all_else_ties() -> None:

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.records import DateMention, Document, Finding, Record, sort_key
-from pipeline.report import REPORT, NotARunError, render, report_data, write_report
-from pipeline.runs import read_manifest
+from docmill.records import DateMention, Document, Finding, Record, sort_key
+from docmill.report import REPORT, NotARunError, render, report_data, write_report
+from docmill.runs.folder import read_manifest
 from tests.conftest import SEEDS, RunResult
 from tests.report_folders import document, entity, hostile_run, write_run
 
@@ -182,7 +182,7 @@ def test_a_failed_write_leaves_the_old_report_and_no_temporary_file(tmp_path: Pa
 
 
 def test_a_folder_without_manifest_is_refused(tmp_path: Path) -> None:
-    from pipeline.cli import app
+    from docmill.cli import app
 
     with pytest.raises(NotARunError):
         write_report(tmp_path)
@@ -195,7 +195,7 @@ def test_a_folder_without_manifest_is_refused(tmp_path: Path) -> None:
 class _BrokenReporter:
     """A plugin whose run_complete raises: the run must still complete, report included."""
 
-    from pipeline.hookspecs import hookimpl
+    from docmill.hookspecs import hookimpl
 
     @hookimpl
     def run_complete(self, run: object, manifest: dict[str, object]) -> None:
@@ -206,9 +206,9 @@ class _BrokenReporter:
 def test_every_run_writes_the_report_and_the_cli_rebuilds_it(
     run_flow: Callable[..., RunResult], tmp_path: Path
 ) -> None:
-    from pipeline.cli import app
-    from pipeline.flow import RunCompleteWarning
-    from pipeline.testing import registered
+    from docmill.cli import app
+    from docmill.orchestration.flow import RunCompleteWarning
+    from docmill.testing import registered
 
     out = tmp_path / "out"
     with (

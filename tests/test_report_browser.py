@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.report import write_report
+from docmill.report import write_report
 from scripts.chromium import CHROMIUM, FLAGS
 from tests.conftest import ROOT, RunResult
 from tests.report_folders import hostile_run

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import EXIT_USAGE, app
-from pipeline.runners import RunnerOptions
-from pipeline.settings import Settings
+from docmill.cli import EXIT_USAGE, app
+from docmill.orchestration.runners import RunnerOptions
+from docmill.settings import Settings
 
 
 def test_flags_win_over_settings_and_address_means_dask(

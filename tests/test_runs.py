@@ -1,4 +1,4 @@
-"""Run folders (:mod:`pipeline.runs`): what a killed run leaves, and who clears it away."""
+"""Run folders (:mod:`docmill.runs.folder`): what a killed run leaves, and who clears it away."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from pipeline.runs import RunFolder, remove_stale_partials
+from docmill.runs.folder import RunFolder, remove_stale_partials
 
 
 def _age(path: Path, seconds: float) -> None:

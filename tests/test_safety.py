@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import stages
-from pipeline.cli import EXIT_OK, EXIT_REJECTS, app
-from pipeline.plugins import PluginLoadWarning, build_manager
-from pipeline.runs import latest_run, read_manifest
+from docmill.cli import EXIT_OK, EXIT_REJECTS, app
+from docmill.engine import stages
+from docmill.plugins import PluginLoadWarning, build_manager
+from docmill.runs.folder import latest_run, read_manifest
 from tests.conftest import SEEDS
 
 runner = CliRunner()
@@ -26,7 +26,7 @@ runner = CliRunner()
 PLANTED = """
 from pathlib import Path
 Path(__file__).with_name("IMPORTED").write_text("planted code ran")
-from pipeline import hookimpl
+from docmill import hookimpl
 
 @hookimpl
 def extract(doc):
@@ -58,7 +58,7 @@ def test_cli_run_from_a_hostile_folder_loads_no_planted_code_and_writes_only_its
     install_plugin(
         "badsig",
         """
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def extract(document):
@@ -110,7 +110,7 @@ def test_a_record_kind_that_is_a_path_never_becomes_a_file(
         textwrap.dedent(
             """
             from typing import Literal
-            from pipeline import Span, hookimpl
+            from docmill import Span, hookimpl
 
             class Escape(Span):
                 kind: Literal["../../escape"] = "../../escape"
@@ -140,7 +140,7 @@ def test_broken_plugins_are_reported_by_name_by_docmill_plugins(
     install_plugin(
         "typo",
         """
-        from pipeline import hookimpl
+        from docmill import hookimpl
 
         @hookimpl
         def segmnt(doc):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import EXIT_USAGE, app
-from pipeline.scaffold import STAGES, ScaffoldError, render, scaffold
+from docmill.cli import EXIT_USAGE, app
+from docmill.scaffold import STAGES, ScaffoldError, render, scaffold
 from tests.plugin_venv import Venv
 
 runner = CliRunner()

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.records import Segment
-from plugins.segment_text import paragraphs, sentences
+from docmill.records import Segment
+from docmill_builtins.segment_text import paragraphs, sentences
 from tests.run_stages import of, run_text
 
 GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "eval" / "golden_rules_en.json"
@@ -91,7 +91,7 @@ def test_abbreviation_pass_gives_pysbds_own_sentences(text: str) -> None:
     """The faster abbreviation pass (segment_text._Abbreviations) changes nothing pysbd says."""
     import pysbd
 
-    from plugins.segment_text import _splitter
+    from docmill_builtins.segment_text import _splitter
 
     reference = pysbd.Segmenter(language="en", clean=False).processor(text).process()
     assert _splitter().processor(text).process() == reference
@@ -109,7 +109,7 @@ _TOKENS = [
 def test_abbreviation_pass_matches_pysbd_on_generated_text(text: str) -> None:
     import pysbd
 
-    from plugins.segment_text import _splitter
+    from docmill_builtins.segment_text import _splitter
 
     reference = pysbd.Segmenter(language="en", clean=False).processor(text).process()
     assert _splitter().processor(text).process() == reference

@@ -19,11 +19,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pipeline.plugins import build_manager
-from pipeline.runs import MANIFEST, read_manifest
-from pipeline.stages import record_kinds
-from pipeline.summary import ARTIFACT_KEY
-from pipeline.validate_run import validate_run
+from docmill.engine.stages import record_kinds
+from docmill.plugins import build_manager
+from docmill.runs.folder import MANIFEST, read_manifest
+from docmill.runs.summary import ARTIFACT_KEY
+from docmill.runs.validate import validate_run
 from tests.conftest import SEEDS
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]

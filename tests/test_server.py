@@ -1,4 +1,4 @@
-"""The local Prefect server docmill starts for serve and Dask (:mod:`pipeline.server`)."""
+"""The local Prefect server docmill starts for serve and Dask (orchestration.server)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pipeline.server import healthy
+from docmill.orchestration.server import healthy
 
 pytestmark = [pytest.mark.slow]
 
 CHILD = """
 import sys, time
 from pathlib import Path
-from pipeline.server import LocalServer
+from docmill.orchestration.server import LocalServer
 
 server = LocalServer(Path(sys.argv[1]), port=0)
 server.start()

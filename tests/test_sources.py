@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import EXIT_USAGE, app
-from pipeline.sources import DOCX, InputFile, discover, guess_media_type
+from docmill.cli import EXIT_USAGE, app
+from docmill.sources import DOCX, InputFile, discover, guess_media_type
 from tests.format_fixtures import MARKDOWN_NOTE, news_page, write_docx, write_pdf
 
 

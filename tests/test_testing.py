@@ -1,4 +1,4 @@
-"""pipeline.testing: plugins over a text or file, the real validation, and the real flow."""
+"""docmill.testing: plugins over a text or file, the real validation, and the real flow."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel
 
-from pipeline import Span, hookimpl
-from pipeline.settings import PluginSettingsError, plugin_settings
-from pipeline.testing import PluginFailed, make_manager, run_flow, run_plugins
+from docmill import Span, hookimpl
+from docmill.settings import PluginSettingsError, plugin_settings
+from docmill.testing import PluginFailed, make_manager, run_flow, run_plugins
 
 # A boilerplate line the built-in cleaner removes, so cleaned and source offsets differ.
 TEXT = "READ ALSO: Harbour closes\n\nThe\u00a0harbour reopened. A harbour pilot said so.\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.records import Edit
-from pipeline.text import EditedText, resolve_overlaps
+from docmill.records import Edit
+from docmill.text import EditedText, resolve_overlaps
 
 
 @st.composite

@@ -1,4 +1,4 @@
-"""The worker pool (:mod:`pipeline.worker`): several processes, and batches kept between stages.
+"""The worker pool (:mod:`docmill.engine.worker`): processes, and batches kept between stages.
 
 ``--workers N`` runs stage work in N processes, each loading the plugins once; the
 output does not depend on N. A batch's states stay in the worker that ran its last
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import stages, worker
-from pipeline.plugins import build_manager
-from pipeline.sources import discover
+from docmill.engine import stages, worker
+from docmill.plugins import build_manager
+from docmill.sources import discover
 from tests.conftest import SEEDS, RunResult, check_offsets
 
 Run = Callable[..., RunResult]
@@ -27,7 +27,7 @@ Run = Callable[..., RunResult]
 PID_PROBE = """
 import os
 from pathlib import Path
-from pipeline import hookimpl
+from docmill import hookimpl
 
 LOG = Path(__file__).with_name("pids.txt")
 
@@ -92,7 +92,7 @@ def test_a_batch_stays_in_its_worker_and_survives_the_worker_dying(tmp_path: Pat
 
 
 EXITS_IN_SEGMENT = """
-from pipeline import hookimpl
+from docmill import hookimpl
 
 @hookimpl
 def segment(doc):

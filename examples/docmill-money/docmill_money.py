@@ -5,8 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from pipeline import Span, hookimpl
-from pipeline.settings import plugin_settings
+from docmill import Span, hookimpl
+from docmill.settings import plugin_settings
 
 CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "dollars": "USD", "euros": "EUR", "pounds": "GBP"}
 SCALE = {None: 1, "thousand": 1e3, "million": 1e6, "billion": 1e9}

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.testing import prefect_api, run_flow
+from docmill.testing import prefect_api, run_flow
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 import docmill_money
 from docmill_money import Money
 
-from pipeline.testing import run_plugins
+from docmill.testing import run_plugins
 
 
 def test_amounts_with_symbols_words_and_scales():

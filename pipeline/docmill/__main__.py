@@ -1,0 +1,5 @@
+"""``python -m docmill``: the command line."""
+
+from docmill.cli import main
+
+main()

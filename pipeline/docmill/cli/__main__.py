@@ -1,0 +1,5 @@
+"""``python -m docmill.cli``: the command line."""
+
+from docmill.cli import main
+
+main()

@@ -1,0 +1,204 @@
+"""A real Prefect API for the commands that need one: the user's, or a supervised local one.
+
+Prefect's temporary no-server API cannot schedule flows, and every Dask worker
+that meets it starts a temporary server of its own (~11 s each). So ``docmill
+serve`` and ``docmill run --runner dask`` use the server named by
+``PREFECT_API_URL`` when it is set, and otherwise start ``prefect server start
+--host 127.0.0.1`` as a child process for as long as they run:
+
+- its own ``PREFECT_HOME`` (``.docmill/prefect`` under the current folder by
+  default, setting ``server_home``), so its database outlives the command and
+  the Prefect UI shows the history of every run it served;
+- started in a session of its own, so a Ctrl-C in the terminal reaches docmill
+  only, and docmill stops the server's whole process group (SIGTERM, then
+  SIGKILL after a grace period): nothing is left running;
+- told by Linux to stop (SIGTERM, ``PR_SET_PDEATHSIG``) when docmill dies
+  without stopping it (``kill -9``, a crash), instead of holding its port and
+  a core as an orphan;
+- ready only when ``/api/health`` answers (``--background`` returns before it
+  does); its output goes to ``server.log`` in its ``PREFECT_HOME``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from docmill.orchestration.environment import DEFAULTS
+
+HOST = "127.0.0.1"
+#: Seconds to wait for ``/api/health`` (a new database takes ~14 s on 2 cores).
+START_TIMEOUT = 180.0
+#: Seconds between SIGTERM and SIGKILL when stopping the server.
+STOP_GRACE = 20.0
+
+
+class ServerError(RuntimeError):
+    """The local Prefect server did not start (the message says why, with its log)."""
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """True when ``GET {api_url}/health`` answers 200."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+#: Runs in the server's process before it becomes ``prefect``: ask Linux for a
+#: SIGTERM when the parent dies (kept across exec), then exec the command.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "if sys.platform.startswith('linux'):\n"
+    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "    if os.getppid() != int(sys.argv[1]):\n"
+    "        sys.exit(1)  # the parent died before the request\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def _prefect_command() -> list[str]:
+    script = Path(sys.executable).with_name("prefect")
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("prefect")
+    return [found] if found else [sys.executable, "-m", "prefect"]
+
+
+class LocalServer:
+    """One ``prefect server start`` child process; a context manager that stops it."""
+
+    def __init__(self, home: Path, port: int = 4200) -> None:
+        self.home = home.resolve()
+        self.port = port if port and port_is_free(port) else free_port()
+        self.api_url = f"http://{HOST}:{self.port}/api"
+        self.ui_url = f"http://{HOST}:{self.port}"
+        self.log_path = self.home / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = START_TIMEOUT) -> str:
+        """Start the server and wait until it answers; returns its API URL."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+        env.update({k: v for k, v in DEFAULTS.items() if k not in os.environ})
+        env["PREFECT_HOME"] = str(self.home)
+        prefect = _prefect_command()
+        cmd = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()),
+               shutil.which(prefect[0]) or prefect[0], *prefect[1:],
+               "server", "start", "--host", HOST, "--port", str(self.port)]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                cmd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(
+                    f"prefect server exited with code {self.process.returncode} "
+                    f"before answering (see {self.log_path})"
+                )
+            if healthy(self.api_url):
+                return self.api_url
+            time.sleep(0.25)
+        self.stop()
+        raise ServerError(
+            f"prefect server did not answer at {self.api_url} within {timeout:.0f}s "
+            f"(see {self.log_path})"
+        )
+
+    def stop(self) -> None:
+        """Stop the server's whole process group: SIGTERM, then SIGKILL after a grace period."""
+        proc, self.process = self.process, None
+        if proc is None:
+            return
+        for sig, wait in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+            # the leader is gone; make sure no member of its group outlives it
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            return
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def configured_api_url() -> str | None:
+    """The API URL Prefect is configured with (environment, profile or settings context)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    return str(url) if url else None
+
+
+@contextlib.contextmanager
+def prefect_api(home: Path, port: int = 4200, echo: bool = True) -> Iterator[str]:
+    """A real Prefect API URL for the block: the configured one if any, else a local server.
+
+    "Configured" is ``PREFECT_API_URL`` in the environment, the active Prefect
+    profile, or Prefect's settings context (a test harness).
+
+    When docmill starts the server, ``PREFECT_API_URL`` is set in this process's
+    environment (so child processes, flow runs and Dask workers started from here
+    inherit it) and Prefect's settings for the block, and both are restored after.
+    """
+    given = configured_api_url()
+    if given:
+        yield given
+        return
+    server = LocalServer(home, port)
+    if echo:
+        print(f"docmill: starting a local Prefect server ({server.home})", file=sys.stderr)
+    with server:
+        if echo:
+            print(f"docmill: Prefect UI at {server.ui_url}", file=sys.stderr)
+        os.environ["PREFECT_API_URL"] = server.api_url
+        try:
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+                yield server.api_url
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)

@@ -1,0 +1,242 @@
+"""The record types: docmill's output schema.
+
+Every record is a frozen pydantic model with ``extra="forbid"`` and a literal
+``kind`` that names its JSONL file (``<kind>s.jsonl``). Field names are the
+public output contract: add fields freely, rename none without bumping
+:data:`SCHEMA_VERSION`.
+
+Offsets: every ``start``/``end`` is a ``str`` index into the ``text`` of the
+document record (the text as loaded, before cleaning). Plugins produce spans on
+the *cleaned* text; the framework maps them back (see :mod:`docmill.text`),
+and fills ``doc_id``, ``id``, ``text`` and ``plugin``, so a plugin only sets
+``start``, ``end`` and its own fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+Severity = Literal["error", "warning", "info"]
+
+
+def stable_id(*parts: object) -> str:
+    """A short deterministic id: the first 16 hex digits of sha256 over ``parts``."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:16]
+
+
+class Record(BaseModel):
+    """Base of every record kind. Subclasses set ``kind`` to a literal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    #: The plugin that produced the record (filled by the framework).
+    plugin: str = ""
+
+    #: Order of the fields in a span's id; subclasses may add a field (label).
+    id_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def kind_name(cls) -> str:
+        """The ``kind`` literal of this record type."""
+        default = cls.model_fields["kind"].default
+        if not isinstance(default, str):
+            raise TypeError(f"{cls.__name__} has no literal default for 'kind'")
+        return default
+
+    @classmethod
+    def file_name(cls) -> str:
+        """The JSONL file this kind is written to: its plural (``entity`` -> ``entities.jsonl``)."""
+        kind = cls.kind_name()
+        if kind.endswith("y") and kind[-2:-1] not in ("a", "e", "i", "o", "u"):
+            return f"{kind[:-1]}ies.jsonl"
+        if kind.endswith(("s", "x", "ch", "sh")):
+            return f"{kind}es.jsonl"
+        return f"{kind}s.jsonl"
+
+
+class Document(Record):
+    """One input that was loaded. ``text`` is the source all offsets point into."""
+
+    kind: Literal["document"] = "document"
+    id: str = ""
+    source: str = ""
+    media_type: str
+    sha256: str = ""
+    text: str
+    title: str | None = None
+    published: str | None = Field(default=None, description="ISO date or null")
+    language: str | None = None
+    author: str | None = None
+    encoding: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocRecord(Record):
+    """A record that belongs to one document."""
+
+    doc_id: str = ""
+
+
+class Edit(DocRecord):
+    """A change cleaning made: ``text[start:end]`` of the source became ``replacement``."""
+
+    kind: Literal["edit"] = "edit"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    replacement: str
+    reason: str
+
+
+class Span(DocRecord):
+    """A record that points at a stretch of the document.
+
+    ``start``/``end`` index the document's source text; ``text`` is the span's
+    cleaned surface. Plugins return spans in *cleaned* offsets and the framework
+    maps them.
+    """
+
+    id: str = ""
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str = ""
+
+
+class Segment(Span):
+    """A paragraph or a sentence."""
+
+    kind: Literal["segment"] = "segment"
+    type: Literal["paragraph", "sentence"]
+    index: int = -1
+    #: The 1-based page the segment starts on, for paginated sources (PDF); else null.
+    page: int | None = None
+    id_fields: ClassVar[tuple[str, ...]] = ("type",)
+
+
+class Entity(Span):
+    """A named entity with its canonical name within the document."""
+
+    kind: Literal["entity"] = "entity"
+    label: str
+    canonical: str = ""
+    id_fields: ClassVar[tuple[str, ...]] = ("label",)
+
+
+class Quote(Span):
+    """A direct quotation; ``speaker`` is a canonical name or null."""
+
+    kind: Literal["quote"] = "quote"
+    speaker: str | None = None
+    cue: str | None = None
+
+
+class DateMention(Span):
+    """A date expression; ``value`` is ISO 8601 (full, year-month or year) or null."""
+
+    kind: Literal["date"] = "date"
+    value: str | None = None
+
+
+class Finding(DocRecord):
+    """What a validator (or the framework) found wrong or notable in a document."""
+
+    kind: Literal["finding"] = "finding"
+    code: str
+    severity: Severity
+    message: str
+    start: int | None = None
+    end: int | None = None
+    #: Other spans the finding points at, as ``[start, end]`` source offsets.
+    related: list[tuple[int, int]] = Field(default_factory=list)
+
+
+class Reject(Record):
+    """An input that produced no document, and why."""
+
+    kind: Literal["reject"] = "reject"
+    source: str
+    stage: str
+    error: str
+    sha256: str | None = None
+
+
+#: The built-in record kinds, in the order their files are listed.
+CORE_RECORD_TYPES: tuple[type[Record], ...] = (
+    Document,
+    Edit,
+    Segment,
+    Entity,
+    Quote,
+    DateMention,
+    Finding,
+    Reject,
+)
+
+
+def span_id(doc_id: str, record: Span) -> str:
+    """Deterministic id of a span: (doc_id, kind, start, end, label-like fields)."""
+    extra = [getattr(record, name) for name in record.id_fields]
+    return stable_id(doc_id, record.kind, record.start, record.end, *extra)
+
+
+class _JsonTie:
+    """A record's JSON as the last sort key, computed only for records that tie before it.
+
+    Almost no two records of a document tie on kind, offsets, id, code and
+    plugin, so serialising every record for the sort (it was most of the flow
+    process's CPU after waiting, py-spy) is avoided; the order is the same.
+    """
+
+    __slots__ = ("_json", "record")
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self._json: str | None = None
+
+    def json(self) -> str:
+        if self._json is None:
+            self._json = self.record.model_dump_json()
+        return self._json
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _JsonTie) and self.json() == other.json()
+
+    def __lt__(self, other: _JsonTie) -> bool:
+        return self.json() < other.json()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_SORT_FIELDS = ("start", "end", "id", "code")
+#: Which of _SORT_FIELDS a record type has (pydantic's __getattr__ makes asking
+#: a record for an attribute it lacks slow: it raises inside Python code).
+_has_fields: dict[type, tuple[bool, ...]] = {}
+
+
+def sort_key(record: Record) -> tuple[Any, ...]:
+    """The order records of one document are written in."""
+    has = _has_fields.get(type(record))
+    if has is None:
+        has = _has_fields[type(record)] = tuple(hasattr(record, n) for n in _SORT_FIELDS)
+    start, end, rid, code = (
+        getattr(record, n) if present else None
+        for n, present in zip(_SORT_FIELDS, has, strict=True)
+    )
+    return (
+        record.kind,
+        -1 if start is None else start,
+        -1 if end is None else end,
+        rid or "",
+        code or "",
+        record.plugin,
+        _JsonTie(record),
+    )

@@ -1,0 +1,1 @@
+"""docmill.runs."""

@@ -1,0 +1,59 @@
+"""Repair mojibake (UTF-8 read as Windows-1252 and the like) with ftfy, only where detected.
+
+Each line ftfy's detector (:func:`ftfy.badness.is_bad`) flags is fixed with
+``ftfy.fix_text`` and diffed against the original, so each edit covers just the
+garbled characters ("CafÃ©" -> "Café", "â€œ" -> "“"). Everything else ftfy
+could change is off: curly quotes stay curly (quote direction matters), widths,
+ligatures, line breaks and HTML entities are left to other cleaners, and lines
+ftfy does not flag are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from difflib import SequenceMatcher
+
+import ftfy
+from ftfy.badness import is_bad
+
+from docmill.hookspecs import hookimpl
+from docmill.records import Document, Edit
+
+CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    normalization=None,
+    explain=False,
+)
+REASON = "mojibake repaired (ftfy)"
+_LINE = re.compile(r"[^\n]+")
+
+
+def edits(text: str) -> Iterator[Edit]:
+    """The edits that repair every flagged line of ``text``, in source offsets."""
+    for m in _LINE.finditer(text):
+        line = m.group()
+        if line.isascii() or not is_bad(line):
+            continue
+        fixed = ftfy.fix_text(line, CONFIG)
+        if fixed == line:
+            continue
+        matcher = SequenceMatcher(None, line, fixed, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op != "equal":
+                yield Edit(
+                    start=m.start() + i1,
+                    end=m.start() + i2,
+                    replacement=fixed[j1:j2],
+                    reason=REASON,
+                )
+
+
+@hookimpl
+def clean(doc: Document) -> list[Edit]:
+    return list(edits(doc.text))

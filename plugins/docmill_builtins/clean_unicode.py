@@ -1,0 +1,51 @@
+"""Unicode and whitespace normalisation as edits: NFC, odd spaces, invisible characters.
+
+Unicode line and paragraph separators, vertical tab, form feed and NEL become a
+line break; non-breaking and other odd spaces a plain space; runs of spaces one.
+
+Curly quotes are left alone: their direction tells where a quotation opens and closes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from docmill.hookspecs import hookimpl
+from docmill.records import Document, Edit
+
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
+_ODD_SPACE = "\u00a0\u2000-\u200a\u202f\u205f\u3000\t"
+_SPACES = re.compile(rf"[ {_ODD_SPACE}]{{2,}}|[{_ODD_SPACE}]")
+_TRAILING = re.compile(r"[ \u00a0\t]+(?=\n)")
+_NEWLINES = re.compile(r"\r\n?|\n(?:[ \t]*\n){2,}")
+_LINE_SEPARATORS = re.compile(r"[\u2028\u2029\x0b\x0c\x85]")
+_COMBINING = re.compile(r".[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]+", re.DOTALL)
+
+
+def edits(text: str) -> Iterator[Edit]:
+    """Every normalisation edit for ``text``, in source offsets."""
+    for m in _COMBINING.finditer(text):
+        nfc = unicodedata.normalize("NFC", m.group())
+        if nfc != m.group():
+            yield Edit(start=m.start(), end=m.end(), replacement=nfc, reason="unicode NFC")
+    for m in _LINE_SEPARATORS.finditer(text):
+        yield Edit(start=m.start(), end=m.end(), replacement="\n", reason="line separator")
+    for m in _INVISIBLE.finditer(text):
+        yield Edit(start=m.start(), end=m.end(), replacement="", reason="invisible character")
+    for m in _TRAILING.finditer(text):
+        yield Edit(start=m.start(), end=m.end(), replacement="", reason="trailing whitespace")
+    for m in _SPACES.finditer(text):
+        reason = "non-breaking or odd space" if len(m.group()) == 1 else "repeated spaces"
+        yield Edit(start=m.start(), end=m.end(), replacement=" ", reason=reason)
+    for m in _NEWLINES.finditer(text):
+        if m.group().startswith("\r"):
+            yield Edit(start=m.start(), end=m.end(), replacement="\n", reason="line ending")
+        else:
+            yield Edit(start=m.start(), end=m.end(), replacement="\n\n", reason="blank lines")
+
+
+@hookimpl
+def clean(doc: Document) -> list[Edit]:
+    return list(edits(doc.text))

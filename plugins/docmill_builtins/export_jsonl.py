@@ -1,0 +1,36 @@
+"""Write every record kind to its own JSONL file (``<kind>s.jsonl``), even when empty."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+import orjson
+
+from docmill.hookspecs import hookimpl
+from docmill.records import Record
+from docmill.sinks import RunInfo
+
+
+class JsonlSink:
+    """One buffered file per record kind, records written in arrival order."""
+
+    def __init__(self, run: RunInfo) -> None:
+        self._files: dict[str, IO[bytes]] = {}
+        for kind, record_type in sorted(run.kinds.items()):
+            self._files[kind] = (run.folder / record_type.file_name()).open("wb", buffering=1 << 20)
+
+    def write(self, records: Sequence[Record]) -> None:
+        for record in records:
+            fh = self._files[record.kind]
+            fh.write(orjson.dumps(record.model_dump(mode="json")))
+            fh.write(b"\n")
+
+    def close(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+
+
+@hookimpl
+def export_sink(run: RunInfo) -> JsonlSink:
+    return JsonlSink(run)

