@@ -88,30 +88,36 @@ def suggest(name: str, valid: tuple[str, ...] | list[str], what: str) -> str:
     return f"({hint}{what}: {', '.join(valid)})"
 
 
-def refusals(pm: pluggy.PluginManager, plugin: object) -> list[str]:
-    """Why ``plugin`` cannot be registered, one reason per mistake (empty when it can)."""
+def refusals(pm: pluggy.PluginManager, plugin: object) -> list[tuple[str, str]]:
+    """Why ``plugin`` cannot be registered: (attribute, reason) per mistake, empty if it can."""
     specs = hook_arguments(pm)
-    reasons = []
+    reasons: list[tuple[str, str]] = []
     for impl in declared(pm, plugin):
         if impl.hook not in specs:
-            reasons.append(
-                f"{impl.hook} is not a docmill hook {suggest(impl.hook, list(specs), 'hooks')}"
-            )
+            hint = suggest(impl.hook, list(specs), "hooks")
+            reasons.append((impl.attr, f"{impl.hook} is not a docmill hook {hint}"))
             continue
         if impl.opts.get("wrapper") or impl.opts.get("hookwrapper"):
             kind = "wrapper=True" if impl.opts.get("wrapper") else "hookwrapper=True"
             reasons.append(
-                f"{impl.attr} is a hook wrapper (@hookimpl({kind})): docmill calls each "
-                f"{impl.hook} implementation on its own, so that a failing plugin costs only "
-                "its own contribution, and runs no wrappers; use a plain @docmill.hookimpl"
+                (
+                    impl.attr,
+                    f"{impl.attr} is a hook wrapper (@hookimpl({kind})): docmill calls each "
+                    f"{impl.hook} implementation on its own, so that a failing plugin costs "
+                    "only its own contribution, and runs no wrappers; use a plain "
+                    "@docmill.hookimpl",
+                )
             )
         valid = specs[impl.hook]
         for arg in impl.arguments()[0]:
             if arg not in valid:
                 what = f"arguments of {impl.hook}"
                 reasons.append(
-                    f"{impl.attr} takes {arg!r}, which is not an argument of hook "
-                    f"{impl.hook!r} {suggest(arg, list(valid), what)}"
+                    (
+                        impl.attr,
+                        f"{impl.attr} takes {arg!r}, which is not an argument of hook "
+                        f"{impl.hook!r} {suggest(arg, list(valid), what)}",
+                    )
                 )
     return reasons
 

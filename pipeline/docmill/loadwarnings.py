@@ -20,6 +20,8 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from docmill.hookcheck import first_line
+
 
 class PluginLoadWarning(UserWarning):
     """A plugin could not be loaded, was skipped, or declares something docmill ignores."""
@@ -93,3 +95,26 @@ def failure_location(module: str, exc: BaseException, fallback: str) -> tuple[st
         if not frame.filename.startswith("<") and not name.startswith((here, machinery)):
             return frame.filename, frame.lineno or 1
     return fallback, 1
+
+
+def plugin_location(
+    name: str,
+    module: str,
+    plugin: object,
+    exc: BaseException | None,
+    attr: str | None = None,
+) -> tuple[str, int]:
+    """Where a warning about plugin ``name`` points: its own file, never docmill's.
+
+    ``module`` is the plugin's module path (``pkg.mod`` or ``pkg.mod:obj``),
+    ``plugin`` the loaded plugin (None if it was not imported), ``exc`` what was
+    raised loading it, ``attr`` the attribute at fault when known.
+    """
+    fallback = f"<docmill plugin {name} = {module}>"
+    module_name = module.split(":", 1)[0]
+    if plugin is not None and (exc is None or attr is not None):
+        return first_line(plugin, attr)
+    if exc is not None:  # raised while importing or registering
+        return failure_location(module_name, exc, fallback)
+    # refused before import: finding a submodule would import its package
+    return module_file(module_name, may_import=False) or fallback, 1

@@ -43,7 +43,7 @@ from docmill import hookcheck, hookspecs
 from docmill.compat import IncompatiblePlugin, check_compatible, dist_requirement, is_entry_point
 from docmill.compat import __version__ as __version__
 from docmill.hookspecs import PROJECT
-from docmill.loadwarnings import LoadWarning, failure_location, module_file, show
+from docmill.loadwarnings import LoadWarning, plugin_location, show
 from docmill.loadwarnings import PluginLoadWarning as PluginLoadWarning
 from docmill.ordering import REST as REST
 from docmill.ordering import apply_order as apply_order
@@ -269,12 +269,16 @@ def _check_order(mgr: Manager) -> None:
 class PluginRefused(Exception):
     """A plugin's hook implementations do not fit docmill's hookspecs (see hookcheck)."""
 
+    def __init__(self, message: str, attr: str) -> None:
+        super().__init__(message)
+        self.attr = attr  # the first offending attribute, where the warning points
+
 
 def _register(mgr: Manager, name: str, plugin: object) -> None:
     """Register ``plugin`` after :mod:`docmill.hookcheck` found nothing to refuse."""
     reasons = hookcheck.refusals(mgr.pm, plugin)
     if reasons:
-        raise PluginRefused("; ".join(reasons))
+        raise PluginRefused("; ".join(reason for _, reason in reasons), reasons[0][0])
     mgr.pm.register(plugin, name=name)
     unmarked = hookcheck.unmarked(mgr.pm, plugin)
     if unmarked:
@@ -350,7 +354,7 @@ def build_manager(
             mgr.infos[name] = PluginInfo(
                 name, version, "incompatible", module=module, error=str(exc), requires=requires
             )
-            where = _location(name, module, plugin, None)
+            where = plugin_location(name, module, plugin, None)
             mgr.warnings.append(LoadWarning(f"docmill plugin {name!r} refused: {exc}", *where))
             continue
         except Exception as exc:  # a broken plugin must not take docmill down
@@ -361,7 +365,8 @@ def build_manager(
             mgr.infos[name] = PluginInfo(
                 name, version, "failed", module=module, error=message, requires=requires
             )
-            where = _location(name, module, plugin, exc)
+            attr = exc.attr if isinstance(exc, PluginRefused) else None
+            where = plugin_location(name, module, plugin, exc, attr)
             mgr.warnings.append(LoadWarning(f"docmill plugin {name!r} skipped: {message}", *where))
             continue
         mgr.infos[name] = PluginInfo(
@@ -371,18 +376,6 @@ def build_manager(
     if warn:
         show(mgr.warnings)
     return mgr
-
-
-def _location(name: str, module: str, plugin: object, exc: BaseException | None) -> tuple[str, int]:
-    """Where a warning about plugin ``name`` points: its own file, never docmill's."""
-    fallback = f"<docmill plugin {name} = {module}>"
-    module_name = module.split(":", 1)[0]
-    if plugin is not None and (exc is None or isinstance(exc, PluginRefused)):
-        return hookcheck.first_line(plugin)
-    if exc is not None:  # raised while importing or registering
-        return failure_location(module_name, exc, fallback)
-    # refused before import: finding a submodule would import its package
-    return module_file(module_name, may_import=False) or fallback, 1
 
 
 def _module_name(obj: object) -> str:

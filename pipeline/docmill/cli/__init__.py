@@ -271,7 +271,7 @@ def plugins_new(
         raise _usage(str(exc)) from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)
-        taken = name in build_manager(order={}).infos
+        taken = name in build_manager(order={}, warn=False).infos
     if taken:
         _err(f"warning: a plugin named {name!r} is already installed; rename one of them")
     _err(f"next: pip install -e {folder} && docmill plugins --hook {stage}")
@@ -376,7 +376,7 @@ def _runner_options(
 def _add_plugin_commands() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)
-        mgr = build_manager(disable=Settings().disable)
+        mgr = build_manager(disable=Settings().disable, warn=False)
     for name, fn in mgr.ordered("cli_commands"):
         try:
             fn(app=app)
