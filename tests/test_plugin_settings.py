@@ -201,6 +201,8 @@ def test_settings_are_validated_once_per_manager(
     assert _found_by(mgr, "finder", "harbour boats") == ["boats"]
     fresh = build_manager(order={}).settings_of("finder")
     assert fresh is not None and fresh.model_dump() == {"word": "harbour"}
+    mgr.settings(reload=True)  # what a run start does on a long-lived manager
+    assert _found_by(mgr, "finder", "harbour boats") == ["harbour"]
     assert mgr.settings_of("load_text") is None  # declares no model
 
 

@@ -180,12 +180,14 @@ class Manager:
 
         return call
 
-    def settings(self) -> dict[str, BaseModel]:
+    def settings(self, reload: bool = False) -> dict[str, BaseModel]:
         """Name -> validated settings of every active plugin that declares a model.
 
         Read (``[plugins.NAME]`` of docmill.toml, ``DOCMILL_PLUGINS__NAME__KEY``,
-        :func:`docmill.settings.override_plugin_settings`) and validated once per
-        manager, on first use, and again inside or after an
+        :func:`docmill.settings.override_plugin_settings`) and validated on first
+        use, then kept: every call of a plugin gets the same instance. They are read
+        again with ``reload`` (a run start on a long-lived manager does this, so a
+        changed docmill.toml counts) and inside or after an
         ``override_plugin_settings`` block. Raises
         :class:`docmill.settings.PluginSettingsError` naming the first plugin whose
         settings do not validate or hold a key its model does not have.
@@ -194,7 +196,7 @@ class Manager:
 
         generation = settings_generation()
         cached = self._settings
-        if cached is None or cached[0] != generation:
+        if reload or cached is None or cached[0] != generation:
             cached = (generation, check_plugin_settings(self.ordered("settings_model")))
             self._settings = cached
         return cached[1]

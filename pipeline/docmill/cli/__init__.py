@@ -21,7 +21,6 @@ from docmill.runs.validate import validate_command
 from docmill.settings import (
     PluginSettingsError,
     Settings,
-    check_plugin_settings,
     raw_plugin_settings,
 )
 from docmill.sources import discover
@@ -70,7 +69,7 @@ def _manager(disable: list[str]) -> Manager:
 def check_settings(mgr: Manager) -> dict[str, Any]:
     """Validate every plugin's settings now, so a bad value fails before any work."""
     try:
-        checked = check_plugin_settings(mgr.ordered("settings_model"))
+        checked = mgr.settings()
     except PluginSettingsError as exc:
         raise _usage(str(exc)) from None
     for name in sorted(set(raw_plugin_settings()) - set(mgr.infos)):

@@ -37,7 +37,6 @@ from docmill.runs.summary import file_hashes, publish_summary  # noqa: E402
 from docmill.settings import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
     DEFAULT_TIME_LIMIT,
-    check_plugin_settings,
 )
 from docmill.sinks import RunInfo, Sink  # noqa: E402
 from docmill.sources import InputFile, discover  # noqa: E402
@@ -265,7 +264,7 @@ async def docmill_flow(
     dis = tuple(sorted(disable or ()))
     onl = tuple(sorted(only)) if only else None
     mgr = get_manager(dis, onl)
-    checked = check_plugin_settings(mgr.ordered("settings_model"))
+    checked = mgr.settings(reload=True)
     items = discover(
         paths, exclude=[out_dir], include_globs=include or (), exclude_globs=exclude or ()
     )

@@ -40,7 +40,7 @@ from docmill.engine import stages
 from docmill.hookspecs import PROJECT
 from docmill.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
 from docmill.records import Document, Finding, Record, Reject
-from docmill.settings import check_plugin_settings, override_plugin_settings
+from docmill.settings import override_plugin_settings
 from docmill.sources import Source
 
 #: The built-ins :func:`run_plugins` adds by default: every built-in loader,
@@ -177,7 +177,7 @@ def run_plugins(
         source = Source.from_bytes(name, text.encode("utf-8"))
     mgr = make_manager(*plugins, builtins=builtins, order=order)
     with override_plugin_settings(settings or {}, isolate=True):
-        check_plugin_settings(mgr.ordered("settings_model"))
+        mgr.settings()  # validated once, in the block: the stages get these
         kinds = stages.record_kinds(mgr)
         state = stages.load_one(mgr, source)
         for stage in ("clean", "segment", "extract", "validate"):
