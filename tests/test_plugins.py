@@ -299,3 +299,27 @@ def test_a_failing_plugin_is_reported_once_by_a_whole_cli_run(
         "No module named 'this_module_does_not_exist'"
     ], done.stderr
     assert "1 documents, 0 rejects" in done.stderr
+
+
+def test_the_builtins_import_only_the_public_surface() -> None:
+    """The built-ins are plugins like any other: ``from docmill import ...`` only
+    (helpers of their own package aside), so they show what a plugin may rely on."""
+    import ast
+
+    import docmill
+    import docmill_builtins
+
+    folder = Path(docmill_builtins.__file__).parent
+    files = sorted(folder.glob("*.py"))
+    assert len(files) > len(DEFAULT_PLUGINS)
+    for file in files:
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [a.name for a in node.names]
+                if node.module == "docmill":
+                    assert set(names) <= set(docmill.__all__), (file.name, names)
+                else:
+                    assert not node.module.startswith("docmill."), (file.name, node.module)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith("docmill."), (file.name, alias.name)
