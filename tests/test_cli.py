@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from docmill.cli import EXIT_REJECTS, EXIT_USAGE, _add_plugin_commands, app
+from docmill.cli import EXIT_REJECTS, EXIT_USAGE, add_plugin_commands, app
 from tests.conftest import SEEDS
 
 runner = CliRunner()
@@ -96,7 +96,7 @@ def test_plugin_cli_command_is_added(install_plugin: Callable[..., str]) -> None
                 print("hello from a plugin")
         """,
     )
-    _add_plugin_commands()
+    add_plugin_commands()
     result = runner.invoke(app, ["hello-test"])
     assert result.exit_code == 0 and "hello from a plugin" in result.stdout
 

@@ -134,15 +134,3 @@ def run(options: RunnerOptions, flow_run: Coroutine[Any, Any, T]) -> T:
 
     with prefect_api(options.server_home, options.server_port):
         return asyncio.run(flow_run)
-
-
-def run_flow(parameters: dict[str, Any], options: RunnerOptions | None = None) -> dict[str, Any]:
-    """Run the docmill flow once with ``parameters``; returns its summary."""
-    options = options or RunnerOptions()
-    parameters = {
-        "in_flight": options.batches_in_flight,
-        "workers": options.plugin_workers,
-        **parameters,
-    }
-    result: dict[str, Any] = run(options, flow_for(options)(**parameters))
-    return result
