@@ -58,6 +58,14 @@ def run(
         ),
     ] = False,
     full: FullOption = False,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            help="Stop at the first plugin error with its full traceback (exit 5, no run "
+            "folder): for developing a plugin.",
+        ),
+    ] = False,
     runner: Annotated[
         str | None, typer.Option("--runner", help="Task runner: local (default) or dask.")
     ] = None,
@@ -81,7 +89,7 @@ def run(
 
     Exits 0 when every input became a document, 3 when some were rejected
     (rejects.jsonl), 5 when a plugin failed on some document (findings.jsonl; 5
-    also when there are rejects), 2 on a usage error.
+    also when there are rejects) or --fail-fast stopped the run, 2 on a usage error.
     """
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # read when Prefect is imported
@@ -97,6 +105,7 @@ def run(
             disable=parse_plugin_flags(plugin),
             batch_size=batch_size,
             full=full,
+            fail_fast=fail_fast,
             runner=runner,
             address=address,
             workers=workers,

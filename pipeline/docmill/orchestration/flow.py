@@ -76,6 +76,7 @@ async def docmill_flow(
     time_limit: float = DEFAULT_TIME_LIMIT,
     full: bool = False,
     workers: int = 1,
+    fail_fast: bool = False,
 ) -> dict[str, Any]:
     """Run every input under ``paths`` through the five stages into a new run folder.
 
@@ -91,6 +92,10 @@ async def docmill_flow(
     Unless ``full``, a document whose bytes, source name, plugins and settings are
     unchanged since an earlier run under ``out`` is not processed again: its
     records are copied from that run (:mod:`docmill.runs.cache`).
+
+    With ``fail_fast`` the first plugin error stops the run with
+    :class:`docmill.engine.PluginError` (and no run folder) instead of becoming
+    an error finding or a reject.
 
     Returns the run summary (also written as ``manifest.json``).
     """

@@ -47,6 +47,7 @@ def plan_run(
     disable: Iterable[str] = (),
     batch_size: int | None = None,
     full: bool = False,
+    fail_fast: bool = False,
     runner: str | None = None,
     address: str | None = None,
     workers: int | None = None,
@@ -57,8 +58,10 @@ def plan_run(
 
     ``settings`` are docmill's (files and environment); every other argument that
     is not None wins over them, as a command-line flag does. ``disable`` adds to
-    ``settings.disable``. ``warn`` receives set-up warnings (plugins skipped,
-    settings for unknown plugins) as lines; without it they are Python warnings.
+    ``settings.disable``; ``fail_fast`` stops the run at the first plugin error
+    (:class:`docmill.engine.PluginError`) instead of recording it. ``warn``
+    receives set-up warnings (plugins skipped, settings for unknown plugins) as
+    lines; without it they are Python warnings.
     """
     configure()
     include, exclude = list(include), list(exclude)
@@ -88,6 +91,7 @@ def plan_run(
         "max_bytes": settings.max_bytes,
         "time_limit": settings.time_limit,
         "full": full,
+        "fail_fast": fail_fast,
         "in_flight": options.batches_in_flight,
         "workers": options.plugin_workers,
     }
