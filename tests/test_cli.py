@@ -219,7 +219,6 @@ def test_plugin_errors_exit_5_and_are_counted(
     assert "cannot handle bridges" in both.output
 
 
-
 def _runtime_imports(tree: ast.AST) -> list[str]:
     """Module names a tree imports at run time (``if TYPE_CHECKING:`` blocks left out)."""
     names: list[str] = []
