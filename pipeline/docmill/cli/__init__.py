@@ -251,11 +251,11 @@ def plugins_order() -> None:
 
 @plugins_app.command("new")
 def plugins_new(
-    name: Annotated[str, typer.Argument(help="Plugin name: lowercase letters, digits, _.")],
+    name: Annotated[str, typer.Argument(help="Plugin name: lowercase letters, digits, - or _.")],
     stage: Annotated[
         str,
         typer.Option(
-            "--stage", help="Stage to start from: load, clean, extract, validate, export."
+            "--stage", help="Kind to start from: load, clean, segment, extract, validate, export."
         ),
     ] = "extract",
     directory: Annotated[
@@ -263,7 +263,7 @@ def plugins_new(
     ] = Path("."),
 ) -> None:
     """Create a plugin package docmill-NAME/: pyproject with the entry point, module, test."""
-    from docmill.scaffold import ScaffoldError, scaffold
+    from docmill.scaffold import ScaffoldError, next_steps, plugin_name, scaffold
 
     try:
         folder = scaffold(name, stage, directory)
@@ -271,10 +271,10 @@ def plugins_new(
         raise _usage(str(exc)) from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)
-        taken = name in build_manager(order={}).infos
+        taken = plugin_name(name) in build_manager(order={}).infos
     if taken:
         _err(f"warning: a plugin named {name!r} is already installed; rename one of them")
-    _err(f"next: pip install -e {folder} && docmill plugins --hook {stage}")
+    _err("next:\n  " + "\n  ".join(next_steps(name, stage, folder)))
     typer.echo(str(folder))
 
 
