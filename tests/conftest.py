@@ -17,7 +17,7 @@ import pytest
 # Before anything imports Prefect: a private, throw-away PREFECT_HOME per session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="docmill-prefect-")
 from docmill.orchestration.environment import configure
-from docmill.testing import FlowResult
+from docmill.testing import BUILTINS, FlowResult, Result, run_plugins
 
 configure()
 
@@ -44,6 +44,17 @@ def shared_article() -> Path:
     if not files:
         pytest.skip(f"the shared article is not available at {SHARED_SEEDS}")
     return files[0]
+
+
+def run_builtins(text: str, published: str | None = None) -> Result:
+    """Every built-in plugin over ``text`` (:func:`docmill.testing.run_plugins`, no Prefect).
+
+    ``published`` stands in for what a loader reads; a plugin error or a failed span
+    check (any error finding) fails the test.
+    """
+    result = run_plugins(text=text, name="sample.txt", builtins=BUILTINS, published=published)
+    assert not result.errors, result.errors
+    return result
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
