@@ -18,6 +18,7 @@ from docmill.scaffold import KINDS, render
 from tests.conftest import ROOT
 
 PUBLIC = {"docmill", "docmill.testing"}
+OURS = {"docmill", "docmill_builtins"}  # what the docmill distribution installs
 FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
@@ -55,7 +56,7 @@ def private_imports(code: str, where: str, own: str | None = None) -> list[str]:
         top = module.split(".")[0]
         if top == own:
             continue
-        if top.startswith("docmill") and module not in PUBLIC:
+        if top in OURS and module not in PUBLIC:
             bad.append(f"{where}:{line}: {module}")
     return bad
 
@@ -92,6 +93,7 @@ def test_the_check_catches_a_private_import() -> None:
         "y.py:1: docmill_builtins.entity_names"
     ]
     assert not private_imports("from docmill_builtins import x\n", "z.py", "docmill_builtins")
+    assert not private_imports("import docmill_money\nfrom docmill.testing import x\n", "t.py")
 
 
 def test_importing_docmill_testing_and_its_pytest_plugin_does_not_import_prefect() -> None:
