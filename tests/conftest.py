@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -66,11 +67,21 @@ RunResult = FlowResult
 
 
 @pytest.fixture
-def run_flow(docmill_run: Callable[..., RunResult]) -> Callable[..., RunResult]:
-    """``run_flow(paths, out, **flow_options)``: the real flow, real Prefect API, read back."""
+def run_flow(docmill_prefect: None) -> Callable[..., RunResult]:
+    """``run_flow(paths, out, **flow_options)``: the real flow, real Prefect API, read back.
+
+    Unlike the shipped ``docmill_run`` fixture (isolated from configuration, as a
+    plugin author's tests should be), this is a run as the CLI makes it: settings
+    come from ``docmill.toml`` and ``DOCMILL_*`` as a user's would.
+    """
+    from docmill.orchestration import flow, manager
 
     def _run(paths: list[Path], out: Path, **kwargs: Any) -> RunResult:
-        return docmill_run(paths, out=out, **kwargs)
+        manager.get_manager.cache_clear()
+        summary = asyncio.run(
+            flow.docmill_flow(paths=[str(p) for p in paths], out=str(out), **kwargs)
+        )
+        return RunResult(summary)
 
     return _run
 
