@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 # Before anything imports Prefect: a private, throw-away PREFECT_HOME per session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="docmill-prefect-")
 from docmill.orchestration.environment import configure
+from docmill.runs.jsonl import read_dicts
 
 configure()
 
@@ -44,7 +44,7 @@ def shared_article() -> Path:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
+    return list(read_dicts(path))
 
 
 class RunResult:

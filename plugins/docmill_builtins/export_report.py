@@ -11,9 +11,10 @@ from typing import Any
 
 from docmill.hookspecs import hookimpl
 from docmill.report import write_report
+from docmill.runs.manifest import Manifest
 from docmill.sinks import RunInfo
 
 
 @hookimpl
 def run_complete(run: RunInfo, manifest: dict[str, Any]) -> None:
-    write_report(run.folder, manifest)
+    write_report(run.folder, Manifest.model_validate(manifest), kinds=run.kinds)

@@ -16,8 +16,6 @@ from docmill.orchestration.environment import configure
 from docmill.orchestration.serve import serve_command
 from docmill.plugins import Manager, PluginLoadWarning, build_manager
 from docmill.records import SCHEMA_VERSION
-from docmill.report import report_command
-from docmill.runs.validate import validate_command
 from docmill.settings import (
     PluginSettingsError,
     Settings,
@@ -328,14 +326,15 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from docmill.runs.folder import MANIFEST, latest_run, read_manifest
+    from docmill.runs.folder import latest_run
+    from docmill.runs.manifest import MANIFEST, read_manifest
     from docmill.runs.summary import summary_rows
 
     folder = run_dir or latest_run(out or Settings().out)
     if folder is None or not (folder / MANIFEST).is_file():
         raise _usage("no complete run found" if folder is None else f"{folder} is not a run folder")
     m = read_manifest(folder)
-    table = Table(title=f"run {m['run_id']}", show_header=True, min_width=48)
+    table = Table(title=f"run {m.run_id}", show_header=True, min_width=48)
     table.add_column("what")
     table.add_column("value", justify="right")
     for what, value in summary_rows(m):  # the rows of the run's Prefect artifact too
@@ -352,10 +351,46 @@ def config() -> None:
     typer.echo(json.dumps(data, indent=2))
 
 
-#: `docmill report [RUN]`: writes report.html with the code every run uses (docmill.report).
-app.command(name="report")(report_command)
+@app.command()
+def report(
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="A run folder (default: the latest run).")
+    ] = None,
+    out: OutOption = None,
+) -> None:
+    """Write (or rewrite) report.html in a run folder and print its path."""
+    from docmill.engine.stages import record_kinds
+    from docmill.report import NotARunError, write_report
+    from docmill.runs.folder import latest_run
+
+    folder = run_dir or latest_run(out or Settings().out)
+    if folder is None:
+        raise _usage("no complete run found")
+    try:
+        path = write_report(folder, kinds=record_kinds(_manager(Settings().disable)))
+    except NotARunError as exc:
+        raise _usage(str(exc)) from None
+    typer.echo(str(path))
+
+
+@app.command()
+def validate(run_dir: Annotated[Path, typer.Argument(help="The run folder to check.")]) -> None:
+    """Re-check every JSONL file of a run against the record schemas and the manifest."""
+    from docmill.engine.stages import record_kinds
+    from docmill.runs.validate import EXIT_INVALID, RunInvalid, validate_run
+
+    try:
+        checked = validate_run(run_dir, record_kinds(_manager(Settings().disable)))
+    except RunInvalid as exc:
+        _err(f"docmill validate: invalid: {exc}")
+        raise typer.Exit(EXIT_INVALID) from None
+    _err(
+        f"docmill validate: ok: {run_dir}: {len(checked)} files, {sum(checked.values())} "
+        "records, hashes and counts match the manifest"
+    )
+
+
 app.command(name="serve")(serve_command)
-app.command(name="validate")(validate_command)
 
 
 def _runner_options(

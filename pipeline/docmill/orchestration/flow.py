@@ -33,6 +33,7 @@ from docmill.records import SCHEMA_VERSION, Record  # noqa: E402
 from docmill.runs import cache  # noqa: E402
 from docmill.runs.cache import Reused  # noqa: E402
 from docmill.runs.folder import RunFolder, new_run_id  # noqa: E402
+from docmill.runs.manifest import CacheInfo, Manifest  # noqa: E402
 from docmill.runs.summary import file_hashes, publish_summary  # noqa: E402
 from docmill.settings import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
@@ -333,23 +334,24 @@ async def docmill_flow(
             raise RuntimeError(f"internal error: {len(order)} inputs were never written")
         run.close()
         manifest = _manifest(run, folder, mgr, started, batch_size, len(items))
-        manifest["cache"] = {
-            "fingerprint": fingerprint,
-            "full": full,
-            "reused": run.reused,
-            "reprocessed": len(items) - run.reused,
-        }
-        _run_complete(mgr, run.info, manifest)
-        manifest["hashes"] = file_hashes(folder.tmp)  # after every file is written
+        reuse = CacheInfo(
+            fingerprint=fingerprint,
+            full=full,
+            reused=run.reused,
+            reprocessed=len(items) - run.reused,
+        )
+        manifest = manifest.model_copy(update={"cache": reuse})
+        _run_complete(mgr, run.info, manifest.to_dict())
+        # after every file is written
+        manifest = manifest.model_copy(update={"hashes": file_hashes(folder.tmp)})
         final = folder.finish(manifest)
     except BaseException:
         folder.abandon()
         raise
     finally:
         client.close()
-    manifest["folder"] = str(final)
-    await publish_summary(manifest)
-    return manifest
+    await publish_summary(manifest, final)
+    return {**manifest.to_dict(), "folder": str(final)}
 
 
 class RunCompleteWarning(UserWarning):
@@ -387,24 +389,24 @@ def _manifest(
     started: datetime,
     batch_size: int,
     n_inputs: int,
-) -> dict[str, Any]:
+) -> Manifest:
     finished = datetime.now(UTC)
     documents = run.counts.get("document", 0)
     rejects = run.counts.get("reject", 0)
-    return {
-        "run_id": folder.run_id,
-        "schema_version": SCHEMA_VERSION,
-        "docmill_version": __version__,
-        "started": started.isoformat(),
-        "finished": finished.isoformat(),
-        "seconds": round((finished - started).total_seconds(), 3),
-        "batch_size": batch_size,
-        "inputs": run.inputs,
-        "n_inputs": n_inputs,
-        "documents": documents,
-        "rejects": rejects,
-        "plugins": mgr.versions(),
-        "counts": dict(sorted(run.counts.items())),
-        "files": {kind: t.file_name() for kind, t in sorted(run.kinds.items())},
-        "timings": {k: round(v, 4) for k, v in run.timings.items()},
-    }
+    return Manifest(
+        run_id=folder.run_id,
+        schema_version=SCHEMA_VERSION,
+        docmill_version=__version__,
+        started=started,
+        finished=finished,
+        seconds=round((finished - started).total_seconds(), 3),
+        batch_size=batch_size,
+        inputs=run.inputs,
+        n_inputs=n_inputs,
+        documents=documents,
+        rejects=rejects,
+        plugins=mgr.versions(),
+        counts=dict(sorted(run.counts.items())),
+        files={kind: t.file_name() for kind, t in sorted(run.kinds.items())},
+        timings={k: round(v, 4) for k, v in run.timings.items()},
+    )

@@ -7,43 +7,32 @@ run produced next to its parameters and task timings.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import Any
 
-from docmill.runs.folder import MANIFEST
+from docmill.hashing import sha256_file
+from docmill.runs.manifest import MANIFEST, Manifest
 
 #: Prefect artifact keys allow lowercase letters, digits and dashes only.
 ARTIFACT_KEY = "docmill-run-summary"
 
 
-def summary_rows(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+def summary_rows(manifest: Manifest) -> list[tuple[str, str]]:
     """(what, value) rows: inputs, documents, rejects, reuse, records per kind, time per stage."""
     rows = [
-        ("inputs", str(manifest["n_inputs"])),
-        ("documents", str(manifest["documents"])),
-        ("rejects", str(manifest["rejects"])),
+        ("inputs", str(manifest.n_inputs)),
+        ("documents", str(manifest.documents)),
+        ("rejects", str(manifest.rejects)),
     ]
-    reuse = manifest.get("cache")
-    if reuse:
-        rows.append(("reused", str(reuse["reused"])))
-        rows.append(("reprocessed", str(reuse["reprocessed"])))
-    for kind, n in manifest["counts"].items():
+    if manifest.cache is not None:
+        rows.append(("reused", str(manifest.cache.reused)))
+        rows.append(("reprocessed", str(manifest.cache.reprocessed)))
+    for kind, n in manifest.counts.items():
         if kind not in ("document", "reject"):
             rows.append((f"{kind} records", str(n)))
-    for stage, secs in manifest["timings"].items():
+    for stage, secs in manifest.timings.items():
         rows.append((f"time {stage}", f"{secs:.3f}s"))
-    rows.append(("wall time", f"{manifest['seconds']:.3f}s"))
+    rows.append(("wall time", f"{manifest.seconds:.3f}s"))
     return rows
-
-
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -55,19 +44,20 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-async def publish_summary(manifest: dict[str, Any]) -> None:
-    """Publish the run summary as a Prefect table artifact (a failure is only logged).
+async def publish_summary(manifest: Manifest, folder: Path) -> None:
+    """Publish the run summary of the run in ``folder`` as a Prefect table artifact.
 
     Must be awaited inside the flow run. The run folder is already complete when
-    this is called: the artifact is a view of it, never the only copy.
+    this is called: the artifact is a view of it, never the only copy. A failure
+    is only logged.
     """
     from prefect.artifacts import acreate_table_artifact
     from prefect.logging import get_run_logger
 
     table = [{"what": what, "value": value} for what, value in summary_rows(manifest)]
     description = (
-        f"docmill run `{manifest['run_id']}`: {manifest['documents']} documents, "
-        f"{manifest['rejects']} rejects -> `{manifest.get('folder', '')}`"
+        f"docmill run `{manifest.run_id}`: {manifest.documents} documents, "
+        f"{manifest.rejects} rejects -> `{folder}`"
     )
     try:
         await acreate_table_artifact(table=table, key=ARTIFACT_KEY, description=description)

@@ -34,12 +34,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import orjson
-
 from docmill.engine import stages
 from docmill.hookspecs import PROJECT
 from docmill.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
 from docmill.records import Document, Finding, Record, Reject
+from docmill.runs.jsonl import read_dicts
 from docmill.settings import check_plugin_settings, override_plugin_settings
 from docmill.sources import Source
 
@@ -208,7 +207,7 @@ class FlowResult:
     def records(self, kind: str) -> list[dict[str, Any]]:
         """The lines of one kind's JSONL file, parsed."""
         path = self.folder / self.summary["files"][kind]
-        return [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
+        return list(read_dicts(path))
 
 
 @contextmanager
