@@ -18,6 +18,8 @@ from docmill.records import (
     Segment,
     Span,
 )
+from docmill.runs.manifest import Manifest
+from docmill.runs.read import Run, read_run
 from docmill.sinks import RunInfo, Sink
 from docmill.sources import Source
 from docmill.text import CleanText, EditedText
@@ -33,9 +35,11 @@ __all__ = [
     "EditedText",
     "Entity",
     "Finding",
+    "Manifest",
     "Quote",
     "Record",
     "Reject",
+    "Run",
     "RunInfo",
     "Segment",
     "Sink",
@@ -43,4 +47,5 @@ __all__ = [
     "Span",
     "hookimpl",
     "hookspec",
+    "read_run",
 ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from docmill import Manifest
 from docmill.hookspecs import hookimpl
 from docmill.report import write_report
-from docmill.runs.manifest import Manifest
 from docmill.sinks import RunInfo
 
 
