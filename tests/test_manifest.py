@@ -24,7 +24,7 @@ from docmill.runs.manifest import (
     read_manifest,
     write_manifest,
 )
-from docmill.runs.validate import EXIT_INVALID, RunInvalid, validate_run
+from docmill.runs.validate import RunInvalid, validate_run
 
 OLD_RUN = Path(__file__).parent / "fixtures" / "run-0.1.0"
 CORE_KINDS = {t.kind_name(): t for t in CORE_RECORD_TYPES}
@@ -68,7 +68,7 @@ def test_a_run_folder_written_before_the_model_still_validates() -> None:
 
 
 def test_a_manifest_without_file_hashes_is_refused_with_what_is_missing(tmp_path: Path) -> None:
-    from docmill.cli import app
+    from docmill.cli import EXIT_INVALID, app
 
     folder = _old_run_edited(tmp_path, hashes=None)
     assert read_manifest(folder).hashes is None  # it reads: only the check needs hashes

@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 import docmill
-from docmill.cli import app
+from docmill.cli import EXIT_INVALID, app
 from docmill.engine.stages import record_kinds
 from docmill.hashing import sha256_file
 from docmill.plugins import build_manager
 from docmill.records import CORE_RECORD_TYPES, Document, Entity
 from docmill.runs.manifest import manifest_bytes, read_manifest
-from docmill.runs.validate import EXIT_INVALID, RunInvalid, validate_run
+from docmill.runs.validate import RunInvalid, validate_run
 from tests.conftest import SEEDS, RunResult
 
 pytestmark = pytest.mark.flow

@@ -10,7 +10,7 @@ documents plus rejects equal the inputs, and the inputs listed agree.
 
 A run folder written by an older docmill whose manifest lacks something these
 checks need is refused with a message naming what is missing (never a
-``KeyError``). The command itself (exit code :data:`EXIT_INVALID`) is in the CLI.
+``KeyError``). The command, ``docmill validate`` (exit code 4), is :mod:`docmill.cli.validate`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ from docmill.hashing import sha256_file
 from docmill.records import Record
 from docmill.runs.jsonl import JsonlError, lines_with_offsets, parse_object
 from docmill.runs.manifest import MANIFEST, Manifest, ManifestError, read_manifest
-
-#: Exit code of ``docmill validate`` when the run folder does not validate.
-EXIT_INVALID = 4
 
 
 class RunInvalid(ValueError):
