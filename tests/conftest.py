@@ -12,12 +12,12 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 # Before anything imports Prefect: a private, throw-away PREFECT_HOME per session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="docmill-prefect-")
 from docmill.orchestration.environment import configure
+from docmill.runs.jsonl import read_dicts
 from docmill.testing import BUILTINS, FlowResult, Result, run_plugins
 
 configure()
@@ -59,7 +59,7 @@ def run_builtins(text: str, published: str | None = None) -> Result:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
+    return list(read_dicts(path))
 
 
 #: A finished run folder, read back (``records(kind)``, ``summary``, ``jsonl_bytes()``).

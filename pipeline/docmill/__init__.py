@@ -21,6 +21,8 @@ from docmill.records import (
     Span,
 )
 from docmill.report import write_report
+from docmill.runs.manifest import Manifest
+from docmill.runs.read import Run, read_run
 from docmill.sinks import RunInfo, Sink
 from docmill.sources import Source
 from docmill.text import CleanText, EditedText
@@ -36,9 +38,11 @@ __all__ = [
     "EditedText",
     "Entity",
     "Finding",
+    "Manifest",
     "Quote",
     "Record",
     "Reject",
+    "Run",
     "RunInfo",
     "Segment",
     "Sink",
@@ -50,5 +54,6 @@ __all__ = [
     "language_tag",
     "person",
     "plain",
+    "read_run",
     "write_report",
 ]

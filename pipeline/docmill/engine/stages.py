@@ -9,7 +9,6 @@ plugin. :mod:`docmill.orchestration.flow` wraps these functions in Prefect tasks
 
 from __future__ import annotations
 
-import hashlib
 import re
 import stat
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from docmill.hashing import sha256_bytes
 from docmill.language import detect as detect_language
 from docmill.pages import page_at, page_ranges
 from docmill.plugins import Manager
@@ -127,7 +127,7 @@ def read_input(item: InputFile, max_bytes: int) -> DocState | Source:
 
 def load_one(mgr: Manager, source: Source) -> DocState:
     """Run the loaders on one source until one returns a document."""
-    sha = hashlib.sha256(source.data).hexdigest()
+    sha = sha256_bytes(source.data)
     state = DocState(source.name, sha)
     if not source.data.strip():
         state.fail("load", FRAMEWORK, "the file is empty (no text to process)")

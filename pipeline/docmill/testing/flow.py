@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 
+from docmill.runs.jsonl import read_dicts
 from docmill.settings import override_plugin_settings
 from docmill.testing.unit import PluginArg, named
 
@@ -39,7 +39,7 @@ class FlowResult:
     def records(self, kind: str) -> list[dict[str, Any]]:
         """The lines of one kind's JSONL file (``"money"`` -> ``moneys.jsonl``), parsed."""
         path = self.folder / self.summary["files"][kind]
-        return [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
+        return list(read_dicts(path))
 
     def by_kind(self) -> dict[str, list[dict[str, Any]]]:
         """Every kind's records, parsed: kind -> lines."""
