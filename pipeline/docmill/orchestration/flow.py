@@ -12,6 +12,7 @@ from docmill.orchestration.environment import configure
 
 configure()
 
+import sys  # noqa: E402
 import time  # noqa: E402
 from collections import deque  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
@@ -19,6 +20,7 @@ from contextlib import ExitStack  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from functools import lru_cache  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
@@ -26,8 +28,10 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.context import SyncClientContext  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 
-from docmill.engine import stages, worker  # noqa: E402
-from docmill.engine.stages import DocState  # noqa: E402
+from docmill import plugins as plugins_module  # noqa: E402
+from docmill.engine import STAGES, Stage, stages  # noqa: E402
+from docmill.engine.state import DocState  # noqa: E402
+from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup  # noqa: E402
 from docmill.plugins import Manager, __version__, build_manager  # noqa: E402
 from docmill.records import SCHEMA_VERSION, Record  # noqa: E402
 from docmill.runs import cache  # noqa: E402
@@ -38,11 +42,10 @@ from docmill.settings import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
     DEFAULT_TIME_LIMIT,
     check_plugin_settings,
+    raw_plugin_settings,
 )
 from docmill.sinks import RunInfo, Sink  # noqa: E402
 from docmill.sources import InputFile, discover  # noqa: E402
-
-STAGES = ("load", "clean", "segment", "extract", "validate", "export")
 
 #: Called as ``progress(done, total)`` after each batch is written (set by the CLI).
 Progress = Callable[[int, int], None]
@@ -84,74 +87,94 @@ class Timed:
         self.batch = batch  # names the batch to the worker that keeps its states
 
 
-def _timed(stage: str, upstream: Timed | str, fn: Callable[[], list[DocState]]) -> Timed:
-    """Run a stage after ``upstream`` (the batch token for the first stage).
+#: Where a task runs its stage: the run's worker pool, a pool of this process made
+#: from the run's config (a Dask worker), or in this process with no limit (None).
+Workers = WorkerPool | PoolConfig | None
 
-    Its seconds leave out the wait for a free worker (busy with another batch).
+
+@lru_cache(maxsize=4)
+def _process_pool(config: PoolConfig) -> WorkerPool:
+    """The pool of a process running tasks for a flow elsewhere (a Dask worker).
+
+    Kept as long as that process lives, so its plugins (and model) load once;
+    its workers die with the process.
     """
+    return WorkerPool(config)
+
+
+def _run_stage(
+    stage: Stage,
+    upstream: Timed,
+    disable: tuple[str, ...],
+    only: tuple[str, ...] | None,
+    max_bytes: int,
+    workers: Workers,
+    fail_fast: bool,
+) -> Timed:
+    """Run ``stage`` over ``upstream``'s batch; its seconds leave out the wait for a worker."""
+    pool = _process_pool(workers) if isinstance(workers, PoolConfig) else workers
     t0 = time.perf_counter()
-    states = fn()
-    seconds = {} if isinstance(upstream, str) else dict(upstream.seconds)
-    seconds[stage] = time.perf_counter() - t0 - worker.waited()
-    batch = upstream if isinstance(upstream, str) else upstream.batch
-    return Timed(states, seconds, batch)
+    if pool is None:
+        mgr = get_manager(disable, only)
+        states = stages.run_stage(
+            stage, mgr, upstream.states, stages.record_kinds(mgr),
+            max_bytes=max_bytes, fail_fast=fail_fast,
+        )
+        waited = 0.0
+    else:
+        states = pool.run(
+            stage, upstream.states, max_bytes=max_bytes, batch=upstream.batch or None,
+            fail_fast=fail_fast,
+        )
+        waited = pool.waited()
+    seconds = dict(upstream.seconds)
+    seconds[stage] = time.perf_counter() - t0 - waited
+    return Timed(states, seconds, upstream.batch)
 
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
-@task(name="load", **_TASK_OPTIONS)
-def load_task(
-    items: list[InputFile],
-    disable: tuple[str, ...],
-    only: tuple[str, ...] | None,
-    max_bytes: int,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    workers: int = 1,
-    batch: str = "",
-) -> Timed:
-    """Read and load one batch of inputs (each under ``time_limit``; see the worker)."""
-    mgr = get_manager(disable, only)
-    kinds = stages.record_kinds(mgr)
-    return _timed(
-        "load",
-        batch,
-        lambda: worker.run_guarded(
-            "load", mgr, items, kinds, disable=disable, only=only,
-            time_limit=time_limit, max_bytes=max_bytes, workers=workers, batch=batch or None,
-        ),
-    )
-
-
-def _stage_task(stage: str) -> Any:
+def _stage_task(stage: Stage) -> Any:
     def run(
         upstream: Timed,
         disable: tuple[str, ...],
         only: tuple[str, ...] | None,
-        time_limit: float = DEFAULT_TIME_LIMIT,
-        workers: int = 1,
+        max_bytes: int,
+        workers: Workers = None,
+        fail_fast: bool = False,
     ) -> Timed:
-        mgr = get_manager(disable, only)
-        kinds = stages.record_kinds(mgr)
-        return _timed(
-            stage,
-            upstream,
-            lambda: worker.run_guarded(
-                stage, mgr, upstream.states, kinds, disable=disable, only=only,
-                time_limit=time_limit, max_bytes=0, workers=workers,
-                batch=upstream.batch or None,
-            ),
-        )
+        return _run_stage(stage, upstream, disable, only, max_bytes, workers, fail_fast)
 
     run.__name__ = f"{stage}_task"
     run.__doc__ = f"Run the {stage} stage over one batch."
     return task(name=stage, **_TASK_OPTIONS)(run)
 
 
-clean_task = _stage_task("clean")
-segment_task = _stage_task("segment")
-extract_task = _stage_task("extract")
-validate_task = _stage_task("validate")
+#: One Prefect task per stage, each over one batch's states.
+STAGE_TASKS = {stage: _stage_task(stage) for stage in STAGES}
+
+
+def worker_setup(mgr: Manager, disable: tuple[str, ...], only: tuple[str, ...] | None
+                 ) -> WorkerSetup | None:
+    """What worker processes need to load the plugins this process loads.
+
+    None when a plugin registered in this process (:func:`docmill.testing.registered`)
+    is not an importable module: the stages then run in this process.
+    """
+    extra = []
+    for name, obj in plugins_module.EXTRA_PLUGINS:
+        module = getattr(obj, "__name__", None) if isinstance(obj, ModuleType) else None
+        if module is None or module == "__main__" or sys.modules.get(module) is not obj:
+            return None
+        extra.append((name, module))
+    return WorkerSetup(
+        disable=disable,
+        only=only,
+        extra=tuple(extra),
+        plugin_settings=raw_plugin_settings(),
+        order=mgr.order,
+    )
 
 
 def _batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
@@ -170,7 +193,7 @@ class _Run:
             if sink is not None:
                 self.sinks.append(sink)
         self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
-        self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        self.timings: dict[str, float] = dict.fromkeys((*STAGES, "export"), 0.0)
         self.inputs: list[dict[str, Any]] = []
         self.seen: dict[str, str] = {}
         self.reused = 0
@@ -242,6 +265,7 @@ async def docmill_flow(
     time_limit: float = DEFAULT_TIME_LIMIT,
     full: bool = False,
     workers: int = 1,
+    fail_fast: bool = False,
 ) -> dict[str, Any]:
     """Run every input under ``paths`` through the five stages into a new run folder.
 
@@ -250,13 +274,17 @@ async def docmill_flow(
 
     ``in_flight`` batches are submitted before the oldest is written. With the
     default thread runner, stage work runs in at most ``workers`` worker
-    processes (:mod:`docmill.engine.worker`), so ``in_flight`` above ``workers`` keeps
+    processes (:mod:`docmill.engine.workers`), so ``in_flight`` above ``workers`` keeps
     every worker busy while this process writes a finished batch. With Dask,
     raise it to the number of Dask workers (or twice that).
 
     Unless ``full``, a document whose bytes, source name, plugins and settings are
     unchanged since an earlier run under ``out`` is not processed again: its
     records are copied from that run (:mod:`docmill.runs.cache`).
+
+    With ``fail_fast`` the first plugin error stops the run with
+    :class:`docmill.engine.PluginError` (and no run folder) instead of becoming
+    an error finding or a reject.
 
     Returns the run summary (also written as ``manifest.json``).
     """
@@ -276,9 +304,8 @@ async def docmill_flow(
     )
     reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
     todo = [item for item in items if item.name not in reusable]
-    if todo and (time_limit > 0 or workers > 1) and _tasks_run_here():
-        # the workers import their plugins while Prefect gets going
-        worker.prestart(dis, onl, min(workers, -(-len(todo) // batch_size)))
+    setup = worker_setup(mgr, dis, onl) if time_limit > 0 or workers > 1 else None
+    config = None if setup is None else PoolConfig(setup, workers, time_limit)
     folder = RunFolder(out_dir, new_run_id(started))
     folder.create()
     # One HTTP client for every task run of this flow run: without it Prefect's
@@ -287,6 +314,13 @@ async def docmill_flow(
     # cost after waiting, 4.8 s for the 20 task runs of a 221-document run).
     client = ExitStack()
     client.enter_context(SyncClientContext.get_or_create())
+    # The run's worker processes, closed with the client (before it) when the run ends.
+    pool = None
+    if config is not None and _tasks_run_here():
+        pool = client.enter_context(WorkerPool(config))
+        if todo:  # the workers import their plugins while the first batches are submitted
+            pool.prestart(min(workers, -(-len(todo) // batch_size)))
+    run_workers: Workers = pool or config
     try:
         run = _Run(mgr, folder)
         pending: deque[PrefectFuture[Timed]] = deque()
@@ -318,13 +352,15 @@ async def docmill_flow(
 
         write_ready()
         for number, batch in enumerate(_batches(todo, batch_size)):
-            token = f"{folder.run_id}/{number}"
-            f_load = load_task.submit(batch, dis, onl, max_bytes, time_limit, workers, token)
-            f_clean = clean_task.submit(f_load, dis, onl, time_limit, workers)
-            f_seg = segment_task.submit(f_clean, dis, onl, time_limit, workers)
-            f_ext = extract_task.submit(f_seg, dis, onl, time_limit, workers)
-            f_val = validate_task.submit(f_ext, dis, onl, time_limit, workers)
-            pending.append(f_val)
+            upstream: Timed | PrefectFuture[Timed] = Timed(
+                [DocState.of(item) for item in batch], {}, f"{folder.run_id}/{number}"
+            )
+            for stage in STAGES:
+                upstream = STAGE_TASKS[stage].submit(
+                    upstream, dis, onl, max_bytes, run_workers, fail_fast
+                )
+            assert isinstance(upstream, PrefectFuture)
+            pending.append(upstream)
             while len(pending) >= max(1, in_flight):
                 drain_one()
         while pending:

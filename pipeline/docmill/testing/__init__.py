@@ -36,7 +36,8 @@ from typing import Any
 
 import orjson
 
-from docmill.engine import stages
+from docmill.engine import STAGES, stages
+from docmill.engine.state import DocState
 from docmill.hookspecs import PROJECT
 from docmill.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
 from docmill.records import Document, Finding, Record, Reject
@@ -179,8 +180,8 @@ def run_plugins(
     with override_plugin_settings(settings or {}, isolate=True):
         check_plugin_settings(mgr.ordered("settings_model"))
         kinds = stages.record_kinds(mgr)
-        state = stages.load_one(mgr, source)
-        for stage in ("clean", "segment", "extract", "validate"):
+        state = DocState.of(source)
+        for stage in STAGES:
             stages.run_stage(stage, mgr, [state], kinds)
     output = tuple(state.output())
     if strict:
