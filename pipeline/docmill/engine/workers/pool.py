@@ -84,6 +84,12 @@ class WorkerPool:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def workers(self) -> tuple[StageWorker, ...]:
+        """Every worker of the pool now, idle or busy (for inspection)."""
+        with self._lock:
+            return tuple(self._members)
+
     def run(
         self,
         stage: Stage,
