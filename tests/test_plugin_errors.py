@@ -172,11 +172,11 @@ def test_fail_fast_stops_the_flow_and_leaves_no_run(
     (corpus / "a.txt").write_text("Prices rose in Lyon.\n")
     out = tmp_path / "out"
     with pytest.raises(PluginError) as caught:
-        run_flow([corpus], out, only=list(ONLY), fail_fast=True)
+        run_flow([corpus], out, only=[*ONLY, "export_jsonl"], fail_fast=True)
     assert (caught.value.plugin, caught.value.stage) == ("fails", "extract")
     assert isinstance(caught.value.__cause__, IndexError)
     assert not list(out.glob("*/manifest.json"))
 
-    kept = run_flow([corpus], out, only=list(ONLY))  # without it: an error finding
+    kept = run_flow([corpus], out, only=[*ONLY, "export_jsonl"])  # without it: an error finding
     (finding,) = kept.records("finding")
     assert finding["code"] == "plugin-error" and "in _parse_amount" in finding["traceback"]

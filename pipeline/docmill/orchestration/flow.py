@@ -26,6 +26,7 @@ from typing import Any  # noqa: E402
 from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.context import SyncClientContext  # noqa: E402
+from prefect.exceptions import UnfinishedRun  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 
 from docmill import plugins as plugins_module  # noqa: E402
@@ -323,7 +324,7 @@ async def docmill_flow(
     run_workers: Workers = pool or config
     try:
         run = _Run(mgr, folder)
-        pending: deque[PrefectFuture[Timed]] = deque()
+        pending: deque[list[PrefectFuture[Timed]]] = deque()  # each batch's stage tasks
         order = deque(items)  # inputs are written in name order, reused or not
         ready: dict[str, DocState] = {}
         done = 0
@@ -344,7 +345,7 @@ async def docmill_flow(
                 cb(done, len(items))
 
         def drain_one() -> None:
-            last = pending.popleft().result()
+            last = _last_result(pending.popleft())
             for stage, seconds in last.seconds.items():
                 run.timings[stage] += seconds
             ready.update((state.source, state) for state in last.states)
@@ -352,15 +353,14 @@ async def docmill_flow(
 
         write_ready()
         for number, batch in enumerate(_batches(todo, batch_size)):
-            upstream: Timed | PrefectFuture[Timed] = Timed(
-                [DocState.of(item) for item in batch], {}, f"{folder.run_id}/{number}"
-            )
+            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{number}")
+            futures: list[PrefectFuture[Timed]] = []
             for stage in STAGES:
-                upstream = STAGE_TASKS[stage].submit(
-                    upstream, dis, onl, max_bytes, run_workers, fail_fast
+                upstream = futures[-1] if futures else loading
+                futures.append(
+                    STAGE_TASKS[stage].submit(upstream, dis, onl, max_bytes, run_workers, fail_fast)
                 )
-            assert isinstance(upstream, PrefectFuture)
-            pending.append(upstream)
+            pending.append(futures)
             while len(pending) >= max(1, in_flight):
                 drain_one()
         while pending:
@@ -386,6 +386,17 @@ async def docmill_flow(
     manifest["folder"] = str(final)
     await publish_summary(manifest)
     return manifest
+
+
+def _last_result(futures: list[PrefectFuture[Timed]]) -> Timed:
+    """The last stage's result of a batch; if a stage failed, that stage's own exception
+    (e.g. :class:`docmill.engine.PluginError`), not Prefect's "upstream did not complete"."""
+    try:
+        return futures[-1].result()
+    except UnfinishedRun:
+        for future in futures:
+            future.result()  # raises the failed stage's exception
+        raise
 
 
 class RunCompleteWarning(UserWarning):
