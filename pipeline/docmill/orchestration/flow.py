@@ -12,7 +12,6 @@ from docmill.orchestration.environment import configure
 
 configure()
 
-import sys  # noqa: E402
 import time  # noqa: E402
 from collections import deque  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
@@ -20,7 +19,6 @@ from contextlib import ExitStack  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from functools import lru_cache  # noqa: E402
 from pathlib import Path  # noqa: E402
-from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
@@ -29,10 +27,10 @@ from prefect.context import SyncClientContext  # noqa: E402
 from prefect.exceptions import UnfinishedRun  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 
-from docmill import plugins as plugins_module  # noqa: E402
 from docmill.engine import STAGES, Stage, stages  # noqa: E402
 from docmill.engine.state import DocState  # noqa: E402
-from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup  # noqa: E402
+from docmill.engine.workers import PoolConfig, WorkerPool  # noqa: E402
+from docmill.orchestration.stage_work import Workers, run_stage_in, worker_setup  # noqa: E402
 from docmill.plugins import Manager, __version__, build_manager  # noqa: E402
 from docmill.records import SCHEMA_VERSION, Record  # noqa: E402
 from docmill.runs import cache  # noqa: E402
@@ -43,7 +41,6 @@ from docmill.settings import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
     DEFAULT_TIME_LIMIT,
     check_plugin_settings,
-    raw_plugin_settings,
 )
 from docmill.sinks import RunInfo, Sink  # noqa: E402
 from docmill.sources import InputFile, discover  # noqa: E402
@@ -88,21 +85,6 @@ class Timed:
         self.batch = batch  # names the batch to the worker that keeps its states
 
 
-#: Where a task runs its stage: the run's worker pool, a pool of this process made
-#: from the run's config (a Dask worker), or in this process with no limit (None).
-Workers = WorkerPool | PoolConfig | None
-
-
-@lru_cache(maxsize=4)
-def _process_pool(config: PoolConfig) -> WorkerPool:
-    """The pool of a process running tasks for a flow elsewhere (a Dask worker).
-
-    Kept as long as that process lives, so its plugins (and model) load once;
-    its workers die with the process.
-    """
-    return WorkerPool(config)
-
-
 def _run_stage(
     stage: Stage,
     upstream: Timed,
@@ -113,21 +95,16 @@ def _run_stage(
     fail_fast: bool,
 ) -> Timed:
     """Run ``stage`` over ``upstream``'s batch; its seconds leave out the wait for a worker."""
-    pool = _process_pool(workers) if isinstance(workers, PoolConfig) else workers
     t0 = time.perf_counter()
-    if pool is None:
-        mgr = get_manager(disable, only)
-        states = stages.run_stage(
-            stage, mgr, upstream.states, stages.record_kinds(mgr),
-            max_bytes=max_bytes, fail_fast=fail_fast,
-        )
-        waited = 0.0
-    else:
-        states = pool.run(
-            stage, upstream.states, max_bytes=max_bytes, batch=upstream.batch or None,
-            fail_fast=fail_fast,
-        )
-        waited = pool.waited()
+    states, waited = run_stage_in(
+        workers,
+        stage,
+        upstream.states,
+        lambda: get_manager(disable, only),
+        max_bytes=max_bytes,
+        batch=upstream.batch or None,
+        fail_fast=fail_fast,
+    )
     seconds = dict(upstream.seconds)
     seconds[stage] = time.perf_counter() - t0 - waited
     return Timed(states, seconds, upstream.batch)
@@ -154,28 +131,6 @@ def _stage_task(stage: Stage) -> Any:
 
 #: One Prefect task per stage, each over one batch's states.
 STAGE_TASKS = {stage: _stage_task(stage) for stage in STAGES}
-
-
-def worker_setup(mgr: Manager, disable: tuple[str, ...], only: tuple[str, ...] | None
-                 ) -> WorkerSetup | None:
-    """What worker processes need to load the plugins this process loads.
-
-    None when a plugin registered in this process (:func:`docmill.testing.registered`)
-    is not an importable module: the stages then run in this process.
-    """
-    extra = []
-    for name, obj in plugins_module.EXTRA_PLUGINS:
-        module = getattr(obj, "__name__", None) if isinstance(obj, ModuleType) else None
-        if module is None or module == "__main__" or sys.modules.get(module) is not obj:
-            return None
-        extra.append((name, module))
-    return WorkerSetup(
-        disable=disable,
-        only=only,
-        extra=tuple(extra),
-        plugin_settings=raw_plugin_settings(),
-        order=mgr.order,
-    )
 
 
 def _batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:

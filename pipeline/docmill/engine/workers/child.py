@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import importlib
 import os
 import pickle
@@ -105,7 +106,8 @@ def _manager(setup: WorkerSetup, marker: Marker) -> TracedManager:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)  # the parent reported them
         base = build_manager(disable=setup.disable, only=setup.only, extra=extra, order=setup.order)
-    return TracedManager(base.pm, base.infos, base.order, marker=marker)
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    return TracedManager(**fields, marker=marker)
 
 
 def _picklable(exc: BaseException) -> BaseException | None:
