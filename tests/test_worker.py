@@ -143,3 +143,23 @@ def test_a_batch_never_resumes_from_a_copy_another_worker_has_outdated(
     got = [[r.model_dump() for r in s.records] for s in extracted[:2]]
     assert got == [[r.model_dump() for r in s.records] for s in expected]
     assert any(r.kind == "entity" for s in extracted[:2] for r in s.records)
+
+
+def test_a_copy_a_stage_behind_is_never_resumed(tmp_path: Path) -> None:
+    """On Dask a batch's stages run in different processes, each with its own pool:
+    a worker that loaded the batch must not segment its post-load copy after
+    another process cleaned it."""
+    only = ("clean_unicode", "load_text", "segment_text")
+    items = discover([_corpus(tmp_path / "in", 2)])
+    config = PoolConfig(WorkerSetup(only=only), time_limit=30)
+    with WorkerPool(config) as here, WorkerPool(config) as there:
+        loaded = here.run("load", [DocState.of(item) for item in items], batch="run/3")
+        (worker,) = here.workers
+        assert worker.held == ["run/3"]
+        cleaned = there.run("clean", loaded, batch="run/3")
+        segmented = here.run("segment", cleaned, batch="run/3")
+    expected = _in_process(only, items, "segment")
+    assert [s.reject for s in segmented] == [None, None]
+    assert [[r.model_dump() for r in s.records] for s in segmented] == [
+        [r.model_dump() for r in s.records] for s in expected
+    ]

@@ -24,7 +24,7 @@ from typing import Any
 
 from docmill.engine.failures import FRAMEWORK, PluginError, describe, plugin_traceback
 from docmill.engine.kinds import record_kinds
-from docmill.engine.stage import LAST_STAGE
+from docmill.engine.stage import LAST_STAGE, STAGES, Stage
 from docmill.engine.stages import run_stage
 from docmill.engine.state import DocState
 from docmill.engine.workers.protocol import (
@@ -117,11 +117,27 @@ def _picklable(exc: BaseException) -> BaseException | None:
         return None
 
 
+def _resume(
+    held: dict[str, tuple[Stage, list[DocState]]], batch: str | None, stage: Stage
+) -> list[DocState] | None:
+    """The states kept for ``batch`` if the stage before ``stage`` left them, else None.
+
+    A copy a stage behind is out of date: the batch's previous stage ran in a
+    process this worker's pool does not know of (tasks on Dask run a batch's
+    stages in different processes, each with its own pool).
+    """
+    entry = held.pop(batch, None) if batch is not None else None
+    if entry is None or STAGES.index(stage) != STAGES.index(entry[0]) + 1:
+        return None
+    return entry[1]
+
+
 def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
     """The worker's loop: one stage of one batch per message, one answer per document."""
     mgr = _manager(setup, marker)
     kinds = record_kinds(mgr)
-    held: dict[str, list[DocState]] = {}  # batch token -> live states, oldest first
+    #: batch token -> (the stage that left them, live states), oldest first
+    held: dict[str, tuple[Stage, list[DocState]]] = {}
     conn.send(Ready(os.getpid()))
     while True:
         try:
@@ -132,7 +148,7 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
             held.pop(token, None)
         batch, states = message.batch, message.states
         if states is None:  # the parent says we hold this batch's states
-            states = held.pop(batch, None) if batch is not None else None
+            states = _resume(held, batch, message.stage)
             conn.send(Resumed(batch, states is not None))
             if states is None:
                 continue
@@ -173,6 +189,6 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
                 kept.append(state)
         else:
             if batch is not None and message.stage != LAST_STAGE:
-                held[batch] = kept
+                held[batch] = (message.stage, kept)
                 while len(held) > HELD_BATCHES:
                     del held[next(iter(held))]

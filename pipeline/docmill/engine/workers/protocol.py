@@ -73,7 +73,8 @@ class RunStage(NamedTuple):
 
 
 class Resumed(NamedTuple):
-    """Child: whether it still held ``batch``'s states (if not, the parent sends them)."""
+    """Child: whether it held ``batch``'s states as the previous stage left them
+    (if not, the parent sends them)."""
 
     batch: str | None
     held: bool
