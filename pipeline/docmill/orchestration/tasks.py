@@ -1,0 +1,90 @@
+"""The Prefect tasks of the flow: one task per stage per batch of documents.
+
+A task gets the plugin manager of its process (:func:`~docmill.orchestration.manager.get_manager`)
+and runs its stage over the batch where the run says (:mod:`docmill.orchestration.stage_work`):
+in a worker process of the run's pool, or in this process.
+Tasks are never cached: a cache hit costs as much as a task run, and reuse of a
+document's results is per document (:mod:`docmill.runs.cache`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from docmill.engine import STAGES, DocState, Stage
+from docmill.orchestration.manager import get_manager
+from docmill.orchestration.stage_work import Workers, run_stage_in
+
+
+class Timed:
+    """A batch's states and the seconds each stage so far took, passed between tasks.
+
+    The seconds accumulate from task to task, so the flow reads every stage's
+    time from the last task's result alone: with Dask, fetching the result of
+    every task would ship every intermediate batch back to the flow process.
+
+    Deliberately not a tuple, list, dataclass or pydantic model: Prefect walks every
+    task argument of those types (``visit_collection``) looking for futures, which
+    through a batch's states means every record of every document (measured by the
+    benchmark: ~1.6 s per task for 64 documents after extract). An object of a
+    plain class is a leaf to it.
+    """
+
+    __slots__ = ("batch", "seconds", "states")
+
+    def __init__(self, states: list[DocState], seconds: dict[str, float], batch: str) -> None:
+        self.states = states
+        self.seconds = seconds  # stage -> seconds, for this stage and the ones before
+        self.batch = batch  # names the batch to the worker that keeps its states
+
+
+def _run_stage(
+    stage: Stage,
+    upstream: Timed,
+    disable: tuple[str, ...],
+    only: tuple[str, ...] | None,
+    max_bytes: int,
+    workers: Workers,
+    fail_fast: bool,
+) -> Timed:
+    """Run ``stage`` over ``upstream``'s batch; its seconds leave out the wait for a worker."""
+    t0 = time.perf_counter()
+    states, waited = run_stage_in(
+        workers,
+        stage,
+        upstream.states,
+        lambda: get_manager(disable, only),
+        max_bytes=max_bytes,
+        batch=upstream.batch or None,
+        fail_fast=fail_fast,
+    )
+    seconds = dict(upstream.seconds)
+    seconds[stage] = time.perf_counter() - t0 - waited
+    return Timed(states, seconds, upstream.batch)
+
+
+_TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+def _stage_task(stage: Stage) -> Any:
+    def run(
+        upstream: Timed,
+        disable: tuple[str, ...],
+        only: tuple[str, ...] | None,
+        max_bytes: int,
+        workers: Workers = None,
+        fail_fast: bool = False,
+    ) -> Timed:
+        return _run_stage(stage, upstream, disable, only, max_bytes, workers, fail_fast)
+
+    run.__name__ = f"{stage}_task"
+    run.__doc__ = f"Run the {stage} stage over one batch (load too: its states hold the inputs)."
+    return task(name=stage, **_TASK_OPTIONS)(run)
+
+
+#: One Prefect task per stage, each over one batch's states.
+STAGE_TASKS = {stage: _stage_task(stage) for stage in STAGES}
