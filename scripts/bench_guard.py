@@ -2,8 +2,8 @@
 
 Runs the five stages (real built-in plugins, spaCy included) over the seeds, copied
 ``--copies`` times with a distinct last line each, through
-:func:`docmill.engine.worker.run_guarded` with a time limit (worker process) and with
-``time_limit=0`` (in-process), alternating, after one warm-up of each. Prints the
+:class:`docmill.engine.workers.WorkerPool` with a time limit (worker process) and
+:func:`docmill.engine.run_stage` (in-process), alternating, after one warm-up of each. Prints the
 worker's start-up time and seconds per document both ways. No Prefect involved:
 the flow adds the same task overhead to both.
 
@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from docmill.engine import stages, worker
+from docmill.engine import STAGES, DocState, record_kinds, run_stage
+from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup
 from docmill.plugins import build_manager
 from docmill.sources import discover
 
@@ -40,25 +41,23 @@ def main() -> None:
                 (folder / f"{seed.stem}-{i}{seed.suffix}").write_text(text, encoding="utf-8")
         items = discover([folder])
         mgr = build_manager()
-        kinds = stages.record_kinds(mgr)
+        kinds = record_kinds(mgr)
+        pool = WorkerPool(PoolConfig(WorkerSetup(), time_limit=60.0))
 
         def run(limit: float) -> float:
             t0 = time.perf_counter()
             for i in range(0, len(items), args.batch):
-                states = worker.run_guarded(
-                    "load", mgr, items[i : i + args.batch], kinds,
-                    disable=(), only=None, time_limit=limit, max_bytes=50_000_000,
-                )
-                for stage in ("clean", "segment", "extract", "validate"):
-                    states = worker.run_guarded(
-                        stage, mgr, states, kinds,
-                        disable=(), only=None, time_limit=limit, max_bytes=0,
-                    )
+                states = [DocState.of(item) for item in items[i : i + args.batch]]
+                for stage in STAGES:
+                    if limit > 0:
+                        states = pool.run(stage, states, batch=str(i))
+                    else:
+                        states = run_stage(stage, mgr, states, kinds)
             return time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        worker.prestart((), None)
-        worker._IDLE[0].wait_ready()
+        pool.prestart(1)
+        pool.workers[0].wait_ready()
         startup = time.perf_counter() - t0
         run(60.0)
         run(0.0)  # warm-up: model loaded in both processes
@@ -76,6 +75,7 @@ def main() -> None:
         print(f"worker process: {g:.3f} s  ({1000 * g / n:.2f} ms/document)")
         per_doc, share = 1000 * (g - d) / n, 100 * (g / d - 1)
         print(f"overhead:       {g - d:+.3f} s  ({per_doc:+.2f} ms/document, {share:+.1f}%)")
+        pool.close()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docmill.engine.stages import DocState, clean_one
+from docmill.engine.stages import DocState, run_stage
 from docmill.plugins import build_manager
 from docmill.records import Document
 
@@ -10,7 +10,7 @@ from docmill.records import Document
 def cleaned(text: str) -> DocState:
     state = DocState("t.txt", "0")
     state.document = Document(id="d", media_type="text/plain", text=text)
-    clean_one(build_manager(), state)
+    run_stage("clean", build_manager(), [state], {})
     assert state.clean is not None, state.reject
     return state
 

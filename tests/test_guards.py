@@ -1,7 +1,7 @@
 """Resource guards: a per-document time limit that stops hung plugins, and the size limit.
 
 The time limit is enforced by running stage work in a worker process
-(:mod:`docmill.engine.worker`), so even a plugin stuck in C code (a catastrophic regular
+(:mod:`docmill.engine.workers`), so even a plugin stuck in C code (a catastrophic regular
 expression) is stopped: its document becomes a reject naming the stage and the
 plugin, and the rest of the batch goes on in a fresh worker.
 """
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from docmill.engine import stages, worker
+from docmill.engine import DocState, run_stage
+from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup
 from docmill.plugins import build_manager
 from docmill.settings import DEFAULT_TIME_LIMIT, Settings
 from docmill.sources import InputFile
@@ -132,20 +133,23 @@ def test_in_process_and_worker_runs_write_identical_jsonl(run_flow: Run, tmp_pat
 
 
 def test_worker_is_reused_across_batches_and_stops_a_blocking_read(tmp_path: Path) -> None:
-    """No Prefect: the worker API directly, over plain files and a file that never ends."""
-    mgr = build_manager(only=("load_text", "clean_unicode"))
-    kinds = stages.record_kinds(mgr)
+    """No Prefect: the pool directly, over plain files and a file that never ends."""
     (tmp_path / "a.txt").write_text("One.\n")
     (tmp_path / "b.txt").write_text("Two.\n")
-    items = [InputFile("a.txt", tmp_path / "a.txt"), InputFile("b.txt", tmp_path / "b.txt")]
-    opts = {"disable": (), "only": ("clean_unicode", "load_text"), "max_bytes": 1000}
-    first = worker.run_guarded("load", mgr, items[:1], kinds, time_limit=30, **opts)
-    (pid,) = [w.process.pid for w in worker._IDLE if w.key[1] == opts["only"]]
-    second = worker.run_guarded("load", mgr, items[1:], kinds, time_limit=30, **opts)
-    assert [s.document.text for s in first + second if s.document] == ["One.\n", "Two.\n"]
-    assert [w.process.pid for w in worker._IDLE if w.key[1] == opts["only"]] == [pid]
-    cleaned = worker.run_guarded("clean", mgr, first + second, kinds, time_limit=30, **opts)
-    assert all(s.alive and s.clean is not None for s in cleaned)
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it for reading blocks until a writer comes
+    items = [InputFile(n, tmp_path / n) for n in ("a.txt", "b.txt", "pipe.txt")]
+    setup = WorkerSetup(only=("clean_unicode", "load_text"))
+    with WorkerPool(PoolConfig(setup, time_limit=30)) as pool:
+        first = pool.run("load", [DocState.of(items[0])], max_bytes=1000)
+        (pid,) = [w.process.pid for w in pool.workers if w.process is not None]
+        second = pool.run("load", [DocState.of(items[1])], max_bytes=1000)
+        assert [s.document.text for s in first + second if s.document] == ["One.\n", "Two.\n"]
+        assert [w.process.pid for w in pool.workers if w.process is not None] == [pid]
+        cleaned = pool.run("clean", first + second)
+        assert all(s.alive and s.clean is not None for s in cleaned)
+        (piped,) = pool.run("load", [DocState.of(items[2])], max_bytes=1000)
+    assert piped.reject is not None and piped.reject.plugin == "docmill"
+    assert "is not a regular file" in piped.reject.error
 
 
 def test_size_limit_rejects_a_huge_file_unread(tmp_path: Path) -> None:
@@ -153,7 +157,7 @@ def test_size_limit_rejects_a_huge_file_unread(tmp_path: Path) -> None:
     with big.open("wb") as fh:  # 200 MB, sparse: costs no disk and no time
         fh.truncate(200 * 1024 * 1024)
     mgr = build_manager(only=("load_text",))
-    (state,) = stages.load_batch(mgr, [InputFile("huge.txt", big)], 50_000_000)
+    (state,) = run_stage("load", mgr, [DocState.of(InputFile("huge.txt", big))], {})
     assert state.reject is not None
     assert state.reject.stage == "load"
     assert "209,715,200 bytes, over the size limit of 50,000,000 bytes" in state.reject.error

@@ -1,4 +1,4 @@
-"""The worker pool (:mod:`docmill.engine.worker`): processes, and batches kept between stages.
+"""The worker pool (:mod:`docmill.engine.workers`): processes, and batches kept between stages.
 
 ``--workers N`` runs stage work in N processes, each loading the plugins once; the
 output does not depend on N. A batch's states stay in the worker that ran its last
@@ -14,10 +14,12 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from docmill.engine import stages, worker
+from docmill.engine import STAGES, DocState, Stage, record_kinds, run_stage
+from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup
 from docmill.plugins import build_manager
 from docmill.sources import discover
 from tests.conftest import SEEDS, RunResult, check_offsets
@@ -27,6 +29,7 @@ Run = Callable[..., RunResult]
 PID_PROBE = """
 import os
 from pathlib import Path
+from typing import Any
 from docmill import hookimpl
 
 LOG = Path(__file__).with_name("pids.txt")
@@ -63,32 +66,40 @@ def test_two_workers_share_the_batches_and_write_the_same_bytes(
     assert len(pids) == 2 and os.getpid() not in pids
 
 
-def test_a_batch_stays_in_its_worker_and_survives_the_worker_dying(tmp_path: Path) -> None:
-    """No Prefect: the worker API directly, stage after stage, as the flow calls it."""
-    only = ("clean_unicode", "load_text", "segment_text")
+def _in_process(only: tuple[str, ...], items: list[Any], last: Stage) -> list[DocState]:
+    """The states ``items`` reach after ``last``, every stage run in this process."""
     mgr = build_manager(only=only)
-    kinds = stages.record_kinds(mgr)
+    kinds = record_kinds(mgr)
+    states = [DocState.of(item) for item in items]
+    for stage in STAGES[: STAGES.index(last) + 1]:
+        run_stage(stage, mgr, states, kinds, max_bytes=10**6)
+    return states
+
+
+def test_a_batch_stays_in_its_worker_and_survives_the_worker_dying(tmp_path: Path) -> None:
+    """No Prefect: the pool directly, stage after stage, as the flow calls it."""
+    only = ("clean_unicode", "load_text", "segment_text")
     items = discover([_corpus(tmp_path / "in", 3)])
-    opts = {"disable": (), "only": only, "time_limit": 30, "batch": "run/0"}
-    expected = stages.load_batch(mgr, items, 10**6)
-    for stage in ("clean", "segment"):
-        expected = stages.run_stage(stage, mgr, expected, kinds)
+    expected = _in_process(only, items, "segment")
 
-    loaded = worker.run_guarded("load", mgr, items, kinds, max_bytes=10**6, **opts)
-    cleaned = worker.run_guarded("clean", mgr, loaded, kinds, max_bytes=0, **opts)
-    (held,) = [w for w in worker._IDLE if w.key[1] == only]
-    assert held.held == ["run/0"]  # the worker kept the cleaned batch for its next stage
-    killed = held.process.pid
-    os.kill(killed, signal.SIGKILL)  # e.g. the OOM killer, between two stages
-    held.process.wait()
-    segmented = worker.run_guarded("segment", mgr, cleaned, kinds, max_bytes=0, **opts)
+    with WorkerPool(PoolConfig(WorkerSetup(only=only), time_limit=30)) as pool:
+        states = [DocState.of(item) for item in items]
+        loaded = pool.run("load", states, max_bytes=10**6, batch="run/0")
+        cleaned = pool.run("clean", loaded, batch="run/0")
+        (held,) = pool.workers
+        assert held.held == ["run/0"]  # the worker kept the cleaned batch for its next stage
+        assert held.process is not None
+        killed = held.process.pid
+        os.kill(killed, signal.SIGKILL)  # e.g. the OOM killer, between two stages
+        held.process.wait()
+        segmented = pool.run("segment", cleaned, batch="run/0")
 
-    assert [s.reject for s in segmented] == [None, None, None]
-    assert [[seg.model_dump() for seg in s.segments] for s in segmented] == [
-        [seg.model_dump() for seg in s.segments] for s in expected
-    ]
-    (fresh,) = [w.process.pid for w in worker._IDLE if w.key[1] == only]
-    assert fresh != killed
+        assert [s.reject for s in segmented] == [None, None, None]
+        assert [[seg.model_dump() for seg in s.segments] for s in segmented] == [
+            [seg.model_dump() for seg in s.segments] for s in expected
+        ]
+        (fresh,) = [w.process.pid for w in pool.workers if w.process is not None]
+        assert fresh != killed
 
 
 EXITS_IN_SEGMENT = """
@@ -109,30 +120,46 @@ def test_a_batch_never_resumes_from_a_copy_another_worker_has_outdated(
     so B keeps no copy; extract must then not run on A's copy from before segment."""
     install_plugin("exits_in_segment", EXITS_IN_SEGMENT)
     only = ("clean_unicode", "exits_in_segment", "extract_entities", "load_text", "segment_text")
-    mgr = build_manager(only=only)
-    kinds = stages.record_kinds(mgr)
     corpus = _corpus(tmp_path / "in", 2)
     (corpus / "z.txt").write_text("A wildfire forced families in Valencia to leave.\n")
     items = discover([corpus])
-    opts = {"disable": (), "only": only, "time_limit": 60, "workers": 2, "batch": "run/7"}
-    loaded = worker.run_guarded("load", mgr, items, kinds, max_bytes=10**6, **opts)
-    cleaned = worker.run_guarded("clean", mgr, loaded, kinds, max_bytes=0, **opts)
-    (a,) = [w for w in worker._IDLE if w.key[1] == only and "run/7" in w.held]
+    with WorkerPool(PoolConfig(WorkerSetup(only=only), size=2, time_limit=60)) as pool:
+        states = [DocState.of(item) for item in items]
+        loaded = pool.run("load", states, max_bytes=10**6, batch="run/7")
+        cleaned = pool.run("clean", loaded, batch="run/7")
+        (a,) = [w for w in pool.workers if "run/7" in w.held]
 
-    setup = worker._setup()
-    assert setup is not None
-    busy = worker._acquire((), only, setup, 2)  # A, taken by some other batch
-    assert busy is a
-    try:
-        segmented = worker.run_guarded("segment", mgr, cleaned, kinds, max_bytes=0, **opts)
-    finally:
-        worker._release(busy)
-    assert [s.alive for s in segmented] == [True, True, False]
-    extracted = worker.run_guarded("extract", mgr, segmented, kinds, max_bytes=0, **opts)
+        busy = pool._acquire(None)  # A, taken by some other batch
+        assert busy is a
+        try:
+            segmented = pool.run("segment", cleaned, batch="run/7")
+        finally:
+            pool._release(busy)
+        assert [s.alive for s in segmented] == [True, True, False]
+        assert len(pool.workers) == 2
+        extracted = pool.run("extract", segmented, batch="run/7")
 
-    expected = stages.load_batch(mgr, items[:2], 10**6)
-    for stage in ("clean", "segment", "extract"):
-        expected = stages.run_stage(stage, mgr, expected, kinds)
+    expected = _in_process(only, items[:2], "extract")
     got = [[r.model_dump() for r in s.records] for s in extracted[:2]]
     assert got == [[r.model_dump() for r in s.records] for s in expected]
     assert any(r.kind == "entity" for s in extracted[:2] for r in s.records)
+
+
+def test_a_copy_a_stage_behind_is_never_resumed(tmp_path: Path) -> None:
+    """On Dask a batch's stages run in different processes, each with its own pool:
+    a worker that loaded the batch must not segment its post-load copy after
+    another process cleaned it."""
+    only = ("clean_unicode", "load_text", "segment_text")
+    items = discover([_corpus(tmp_path / "in", 2)])
+    config = PoolConfig(WorkerSetup(only=only), time_limit=30)
+    with WorkerPool(config) as here, WorkerPool(config) as there:
+        loaded = here.run("load", [DocState.of(item) for item in items], batch="run/3")
+        (worker,) = here.workers
+        assert worker.held == ["run/3"]
+        cleaned = there.run("clean", loaded, batch="run/3")
+        segmented = here.run("segment", cleaned, batch="run/3")
+    expected = _in_process(only, items, "segment")
+    assert [s.reject for s in segmented] == [None, None]
+    assert [[r.model_dump() for r in s.records] for s in segmented] == [
+        [r.model_dump() for r in s.records] for s in expected
+    ]

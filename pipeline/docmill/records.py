@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION = "1"
 
@@ -153,6 +153,18 @@ class DateMention(Span):
     report_fields: ClassVar[tuple[str, ...]] = ("value",)
 
 
+def _without_traceback_if_none(data: dict[str, Any]) -> dict[str, Any]:
+    """A record's serialised fields without ``traceback`` when it is None.
+
+    ``traceback`` was added after the output contract was fixed: leaving it out
+    when empty keeps every other line byte-identical to what earlier versions
+    wrote, and lets earlier run folders be read back unchanged.
+    """
+    if data.get("traceback", "") is None:
+        del data["traceback"]
+    return data
+
+
 class Finding(DocRecord):
     """What a validator (or the framework) found wrong or notable in a document."""
 
@@ -164,6 +176,13 @@ class Finding(DocRecord):
     end: int | None = None
     #: Other spans the finding points at, as ``[start, end]`` source offsets.
     related: list[tuple[int, int]] = Field(default_factory=list)
+    #: For a ``plugin-error`` finding: the plugin's own frames of the exception it
+    #: raised (None, and left out of the JSON, otherwise).
+    traceback: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_traceback_if_none(handler(self))
 
 
 class Reject(Record):
@@ -174,6 +193,13 @@ class Reject(Record):
     stage: str
     error: str
     sha256: str | None = None
+    #: When a plugin raised: its own frames of the exception (None, and left out
+    #: of the JSON, otherwise).
+    traceback: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_traceback_if_none(handler(self))
 
 
 #: The built-in record kinds, in the order their files are listed.

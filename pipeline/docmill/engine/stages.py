@@ -1,197 +1,199 @@
-"""The five stages as plain functions over a batch of documents.
+"""The five stages as functions from DocStates to DocStates.
 
-Each hook implementation is called on its own, so a plugin that raises or
-returns bad records costs only its own contribution: in load, clean and segment
-the input becomes a :class:`~docmill.records.Reject`; in extract and validate
-the document keeps every other plugin's records plus an error finding naming the
-plugin. :mod:`docmill.orchestration.flow` wraps these functions in Prefect tasks.
+Each stage is ``fn(mgr, state, context)`` over one live state; :func:`run_stage`
+applies one to a batch. Plugins are called through :func:`~docmill.engine.calls.call_each`,
+so a plugin that raises or returns bad records costs only its own contribution:
+in load, clean and segment the input becomes a :class:`~docmill.records.Reject`;
+in extract and validate the document keeps every other plugin's records plus an
+error finding naming the plugin. Either carries the plugin's own traceback.
+With ``fail_fast``, the first such failure raises
+:class:`~docmill.engine.failures.PluginError` instead.
+:mod:`docmill.orchestration.flow` runs these functions in Prefect tasks,
+through :mod:`docmill.engine.workers` when a time limit applies.
 """
 
 from __future__ import annotations
 
-import re
+from docmill.hashing import sha256_bytes
 import stat
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
-from docmill.hashing import sha256_bytes
+from docmill.engine.calls import Outcome, as_list, call_each
+from docmill.engine.failures import (
+    FRAMEWORK,
+    PluginError,
+    describe,
+    full_traceback,
+    plugin_traceback,
+)
+from docmill.engine.kinds import record_kinds
+from docmill.engine.stage import Stage
+from docmill.engine.state import DocState
 from docmill.language import detect as detect_language
 from docmill.pages import page_at, page_ranges
 from docmill.plugins import Manager
-from docmill.records import (
-    DocRecord,
-    Document,
-    Edit,
-    Finding,
-    Record,
-    Reject,
-    Segment,
-    Span,
-    sort_key,
-    span_id,
-    stable_id,
-)
+from docmill.records import DocRecord, Document, Edit, Finding, Record, Segment, Span, span_id
 from docmill.sources import InputFile, Source
 from docmill.text import CleanText, EditedText
 
-FRAMEWORK = "docmill"
+__all__ = [
+    "FRAMEWORK",
+    "DocState",
+    "StageContext",
+    "describe",
+    "load_one",
+    "plugin_error",
+    "record_kinds",
+    "run_stage",
+]
+
+#: Inputs larger than this are rejected unread, unless the run says otherwise.
+DEFAULT_MAX_BYTES = 50_000_000
 
 
-@dataclass
-class DocState:
-    """One input on its way through the stages."""
+@dataclass(frozen=True)
+class StageContext:
+    """What a stage needs besides the manager and the state."""
 
-    source: str
-    sha256: str
-    document: Document | None = None
-    clean: CleanText | None = None
-    edits: list[Edit] = field(default_factory=list)
-    segments: list[Segment] = field(default_factory=list)  # cleaned offsets
-    found: list[Record] = field(default_factory=list)  # cleaned offsets, as returned
-    records: list[Record] = field(default_factory=list)  # final: source offsets
-    reject: Reject | None = None
+    #: Every record kind extract accepts (:func:`record_kinds`).
+    kinds: Mapping[str, type[Record]]
+    #: Load rejects larger inputs unread.
+    max_bytes: int = DEFAULT_MAX_BYTES
+    #: Raise :class:`PluginError` at the first plugin failure instead of recording it.
+    fail_fast: bool = False
 
-    @property
-    def alive(self) -> bool:
-        return self.reject is None and self.document is not None
-
-    def fail(self, stage: str, plugin: str, error: str) -> None:
-        self.reject = Reject(
-            source=self.source, stage=stage, plugin=plugin, error=error, sha256=self.sha256
-        )
-
-    def output(self) -> list[Record]:
-        """Every record of this input, in the order they are written."""
-        if self.reject is not None:
-            return [self.reject]
-        assert self.document is not None
-        return [self.document, *sorted(self.records, key=sort_key)]
+    def plugin_failed(
+        self, stage: Stage, state: DocState, outcome: Outcome[Any]
+    ) -> tuple[str, str | None]:
+        """The one-line problem and the plugin traceback of a failed call (or raise)."""
+        exc = outcome.error
+        assert exc is not None
+        if self.fail_fast:
+            raise PluginError(
+                outcome.plugin, stage, state.source, describe(exc), full_traceback(exc)
+            ) from exc
+        return describe(exc), plugin_traceback(exc)
 
 
-def describe(exc: BaseException) -> str:
-    """An exception as one line a user can read."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _as_list(plugin: str, hook: str, result: object) -> list[Any]:
-    if result is None:
-        return []
-    if isinstance(result, (str, bytes, Record)) or not isinstance(result, Iterable):
-        raise TypeError(
-            f"{hook} hook of {plugin!r} returned {type(result).__name__}, expected an iterable"
-        )
-    return list(result)
+StageFunction = Callable[[Manager, DocState, StageContext], None]
 
 
 # -- load ---------------------------------------------------------------------------
 
 
-def read_input(item: InputFile, max_bytes: int) -> DocState | Source:
-    """Read one input file; a file that cannot be read becomes a rejected state."""
+def read_input(state: DocState, item: InputFile, max_bytes: int) -> Source | None:
+    """Read one input file; one that cannot be read rejects ``state`` (returns None)."""
     try:
         st = item.path.stat()
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(item.name)
         if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
-            state = DocState(item.name, "")
             state.fail("load", FRAMEWORK, "is not a regular file (a pipe, socket or device)")
-            return state
+            return None
         size = st.st_size
         if size <= max_bytes:
             with item.path.open("rb") as fh:
                 data = fh.read(max_bytes + 1)  # never more, even if the file grows meanwhile
             size = max(size, len(data))
         if size > max_bytes:
-            state = DocState(item.name, "")
             state.fail(
                 "load",
                 FRAMEWORK,
                 f"file is {size:,} bytes, over the size limit of {max_bytes:,} bytes (max_bytes)",
             )
-            return state
+            return None
     except IsADirectoryError:
-        state = DocState(item.name, "")
         state.fail("load", FRAMEWORK, "is a folder, not a file")
-        return state
+        return None
     except OSError as exc:
-        state = DocState(item.name, "")
         reason = exc.strerror or describe(exc)
         state.fail("load", FRAMEWORK, f"could not read the file: {reason}")
-        return state
+        return None
     return Source.from_bytes(item.name, data, item.path)
 
 
-def load_one(mgr: Manager, source: Source) -> DocState:
-    """Run the loaders on one source until one returns a document."""
-    sha = sha256_bytes(source.data)
-    state = DocState(source.name, sha)
+class _NoText(Exception):
+    """A loader took the input but found no text in it (a reject, not a plugin error)."""
+
+
+def load(mgr: Manager, state: DocState, context: StageContext) -> None:
+    """Read the state's input and run the loaders until one returns a document."""
+    item = state.input
+    if item is None:
+        raise ValueError(f"{state.source} has no input to load")
+    source = item if isinstance(item, Source) else read_input(state, item, context.max_bytes)
+    state.input = None
+    if source is None:
+        return
+    sha = state.sha256 = sha256_bytes(source.data)
     if not source.data.strip():
         state.fail("load", FRAMEWORK, "the file is empty (no text to process)")
-        return state
-    for name, fn in mgr.ordered("load"):
-        try:
-            doc = fn(source=source)
-            if doc is None:
-                continue
-            if not isinstance(doc, Document):
-                raise TypeError(f"returned {type(doc).__name__}, expected a Document")
-            if not doc.text.strip():
-                state.fail("load", name, "no text found in the file")
-                return state
-            state.document = Document.model_validate(
-                {
-                    **doc.model_dump(),
-                    "id": sha[:16],
-                    "source": source.name,
-                    "sha256": sha,
-                    "plugin": name,
-                    "language": doc.language or detect_language(doc.text),
-                }
-            )
-        except Exception as exc:
-            state.fail("load", name, describe(exc))
-        return state
+        return
+
+    def accept(name: str, doc: Any) -> Document:
+        if not isinstance(doc, Document):
+            raise TypeError(f"returned {type(doc).__name__}, expected a Document")
+        if not doc.text.strip():
+            raise _NoText
+        return Document.model_validate(
+            {
+                **doc.model_dump(),
+                "id": sha[:16],
+                "source": source.name,
+                "sha256": sha,
+                "plugin": name,
+                "language": doc.language or detect_language(doc.text),
+            }
+        )
+
+    for outcome in call_each(mgr, "load", lambda: {"source": source}, accept):
+        if isinstance(outcome.error, _NoText):
+            state.fail("load", outcome.plugin, "no text found in the file")
+        elif outcome.error is not None:
+            state.fail("load", outcome.plugin, *context.plugin_failed("load", state, outcome))
+        else:
+            state.document = outcome.value
+        return
     state.fail("load", FRAMEWORK, f"no loader accepts this file (media type {source.media_type})")
+
+
+def load_one(mgr: Manager, source: Source) -> DocState:
+    """Load one source in hand (tests, :func:`docmill.testing.run_plugins`)."""
+    state = DocState.of(source)
+    run_stage("load", mgr, [state], {})
     return state
-
-
-def load_batch(mgr: Manager, items: Sequence[InputFile], max_bytes: int) -> list[DocState]:
-    """Read and load a batch of input files."""
-    states = []
-    for item in items:
-        read = read_input(item, max_bytes)
-        states.append(read if isinstance(read, DocState) else load_one(mgr, read))
-    return states
 
 
 # -- clean --------------------------------------------------------------------------
 
 
-def clean_one(mgr: Manager, state: DocState) -> None:
+def clean(mgr: Manager, state: DocState, context: StageContext) -> None:
     """Collect every cleaner's edits, resolve them and build the cleaned text."""
     doc = state.document
     assert doc is not None
-    proposed: list[Edit] = []
-    for name, fn in mgr.ordered("clean"):
-        try:
-            for edit in _as_list(name, "clean", fn(doc=doc)):
-                if not isinstance(edit, Edit):
-                    raise TypeError(f"returned {type(edit).__name__}, expected Edit")
-                if not 0 <= edit.start <= edit.end <= len(doc.text):
-                    raise ValueError(
-                        f"edit [{edit.start}, {edit.end}) is outside the text "
-                        f"(length {len(doc.text)})"
-                    )
-                proposed.append(
-                    Edit.model_validate({**edit.model_dump(), "doc_id": doc.id, "plugin": name})
+
+    def accept(name: str, result: Any) -> list[Edit]:
+        edits = []
+        for edit in as_list(name, "clean", result):
+            if not isinstance(edit, Edit):
+                raise TypeError(f"returned {type(edit).__name__}, expected Edit")
+            if not 0 <= edit.start <= edit.end <= len(doc.text):
+                raise ValueError(
+                    f"edit [{edit.start}, {edit.end}) is outside the text (length {len(doc.text)})"
                 )
-        except Exception as exc:
-            state.fail("clean", name, describe(exc))
+            edits.append(
+                Edit.model_validate({**edit.model_dump(), "doc_id": doc.id, "plugin": name})
+            )
+        return edits
+
+    proposed: list[Edit] = []
+    for outcome in call_each(mgr, "clean", lambda: {"doc": doc}, accept):
+        if outcome.error is not None:
+            state.fail("clean", outcome.plugin, *context.plugin_failed("clean", state, outcome))
             return
+        proposed.extend(outcome.value or ())
     edited = EditedText(doc.text, proposed)
     state.edits = edited.edits
     state.clean = CleanText(doc, edited)
@@ -222,21 +224,27 @@ def _map_span(clean: CleanText, record: Span, plugin: str) -> Span:
     return mapped.model_copy(update={"id": span_id(clean.id, mapped)})
 
 
-def segment_one(mgr: Manager, state: DocState) -> None:
+def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
     """Run the segmenters; number segments per type in text order."""
-    clean = state.clean
-    assert clean is not None
+    text = state.clean
+    assert text is not None
+
+    def accept(name: str, result: Any) -> list[Segment]:
+        segments = []
+        for seg in as_list(name, "segment", result):
+            if not isinstance(seg, Segment):
+                raise TypeError(f"returned {type(seg).__name__}, expected Segment")
+            _map_span(text, seg, name)  # validates range and fields
+            segments.append(seg.model_copy(update={"plugin": name, "doc_id": text.id}))
+        return segments
+
     segments: list[Segment] = []
-    for name, fn in mgr.ordered("segment"):
-        try:
-            for seg in _as_list(name, "segment", fn(doc=clean)):
-                if not isinstance(seg, Segment):
-                    raise TypeError(f"returned {type(seg).__name__}, expected Segment")
-                _map_span(clean, seg, name)  # validates range and fields
-                segments.append(seg.model_copy(update={"plugin": name, "doc_id": clean.id}))
-        except Exception as exc:
-            state.fail("segment", name, describe(exc))
+    for outcome in call_each(mgr, "segment", lambda: {"doc": text}, accept):
+        if outcome.error is not None:
+            problem = context.plugin_failed("segment", state, outcome)
+            state.fail("segment", outcome.plugin, *problem)
             return
+        segments.extend(outcome.value or ())
     segments.sort(key=lambda s: (s.type, s.start, s.end))
     counters: dict[str, int] = {}
     numbered = []
@@ -245,9 +253,9 @@ def segment_one(mgr: Manager, state: DocState) -> None:
         counters[seg.type] = index + 1
         numbered.append(seg.model_copy(update={"index": index}))
     state.segments = numbered
-    pages = page_ranges(clean.document.meta)
+    pages = page_ranges(text.document.meta)
     for seg in numbered:
-        mapped = _map_span(clean, seg, seg.plugin)
+        mapped = _map_span(text, seg, seg.plugin)
         if pages:
             mapped = mapped.model_copy(update={"page": page_at(pages, mapped.start)})
         state.records.append(mapped)
@@ -256,7 +264,9 @@ def segment_one(mgr: Manager, state: DocState) -> None:
 # -- extract ------------------------------------------------------------------------
 
 
-def plugin_error(doc_id: str, stage: str, plugin: str, problem: str) -> Finding:
+def plugin_error(
+    doc_id: str, stage: str, plugin: str, problem: str, traceback: str | None = None
+) -> Finding:
     """The error finding that replaces a plugin's contribution to one document."""
     return Finding(
         doc_id=doc_id,
@@ -264,10 +274,13 @@ def plugin_error(doc_id: str, stage: str, plugin: str, problem: str) -> Finding:
         code="plugin-error",
         severity="error",
         message=f"{stage} plugin {plugin!r} failed on this document: {problem}",
+        traceback=traceback,
     )
 
 
-def _finish(clean: CleanText, record: Any, plugin: str, kinds: dict[str, type[Record]]) -> Record:
+def _finish(
+    clean: CleanText, record: Any, plugin: str, kinds: Mapping[str, type[Record]]
+) -> Record:
     if not isinstance(record, DocRecord):
         raise TypeError(f"returned {type(record).__name__}, expected a DocRecord or Span")
     if kinds.get(record.kind) is not type(record):
@@ -281,105 +294,101 @@ def _finish(clean: CleanText, record: Any, plugin: str, kinds: dict[str, type[Re
     return type(record).model_validate(data)
 
 
-def extract_one(mgr: Manager, state: DocState, kinds: dict[str, type[Record]]) -> None:
+def extract(mgr: Manager, state: DocState, context: StageContext) -> None:
     """Run the extractors in order, each seeing what earlier ones found."""
-    clean = state.clean
-    assert clean is not None
-    for name, fn in mgr.ordered("extract"):
-        try:
-            returned = _as_list(
-                name, "extract", fn(doc=clean, segments=state.segments, found=tuple(state.found))
-            )
-            finished = [_finish(clean, r, name, kinds) for r in returned]
-        except (Exception, ValidationError) as exc:
-            state.records.append(plugin_error(clean.id, "extract", name, describe(exc)))
+    text = state.clean
+    assert text is not None
+
+    def arguments() -> dict[str, Any]:
+        return {"doc": text, "segments": state.segments, "found": tuple(state.found)}
+
+    def accept(name: str, result: Any) -> tuple[list[Any], list[Record]]:
+        returned = as_list(name, "extract", result)
+        return returned, [_finish(text, r, name, context.kinds) for r in returned]
+
+    for outcome in call_each(mgr, "extract", arguments, accept):
+        if outcome.error is not None:
+            problem = context.plugin_failed("extract", state, outcome)
+            state.records.append(plugin_error(text.id, "extract", outcome.plugin, *problem))
             continue
-        state.found.extend(r.model_copy(update={"plugin": name}) for r in returned)
+        assert outcome.value is not None
+        returned, finished = outcome.value
+        state.found.extend(r.model_copy(update={"plugin": outcome.plugin}) for r in returned)
         state.records.extend(finished)
 
 
 # -- validate -----------------------------------------------------------------------
 
 
-def validate_one(mgr: Manager, state: DocState) -> None:
+def validate(mgr: Manager, state: DocState, context: StageContext) -> None:
     """Run the validators over the final records and add their findings."""
     doc = state.document
     assert doc is not None
-    records: list[Record] = [*state.edits, *state.records]
-    findings: list[Record] = []
-    for name, fn in mgr.ordered("validate"):
-        try:
-            batch = []
-            for f in _as_list(name, "validate", fn(doc=doc, records=tuple(records))):
-                if not isinstance(f, Finding):
-                    raise TypeError(f"returned {type(f).__name__}, expected Finding")
-                for pos in (f.start, f.end):
-                    if pos is not None and not 0 <= pos <= len(doc.text):
-                        raise ValueError(f"finding offset {pos} is outside the text")
-                batch.append(
-                    Finding.model_validate(
-                        {**f.model_dump(), "doc_id": doc.id, "plugin": f.plugin or name}
-                    )
+    records: tuple[Record, ...] = (*state.edits, *state.records)
+
+    def accept(name: str, result: Any) -> list[Finding]:
+        batch = []
+        for f in as_list(name, "validate", result):
+            if not isinstance(f, Finding):
+                raise TypeError(f"returned {type(f).__name__}, expected Finding")
+            for pos in (f.start, f.end):
+                if pos is not None and not 0 <= pos <= len(doc.text):
+                    raise ValueError(f"finding offset {pos} is outside the text")
+            batch.append(
+                Finding.model_validate(
+                    {**f.model_dump(), "doc_id": doc.id, "plugin": f.plugin or name}
                 )
-        except Exception as exc:
-            findings.append(plugin_error(doc.id, "validate", name, describe(exc)))
+            )
+        return batch
+
+    findings: list[Record] = []
+    for outcome in call_each(mgr, "validate", lambda: {"doc": doc, "records": records}, accept):
+        if outcome.error is not None:
+            problem = context.plugin_failed("validate", state, outcome)
+            findings.append(plugin_error(doc.id, "validate", outcome.plugin, *problem))
             continue
-        findings.extend(batch)
+        findings.extend(outcome.value or ())
     state.records = [*state.edits, *state.records, *findings]
 
 
 # -- batch driver -------------------------------------------------------------------
 
+#: Each stage's function.
+STAGE_FUNCTIONS: dict[Stage, StageFunction] = {
+    "load": load,
+    "clean": clean,
+    "segment": segment,
+    "extract": extract,
+    "validate": validate,
+}
+
 
 def run_stage(
-    stage: str, mgr: Manager, states: list[DocState], kinds: dict[str, type[Record]]
+    stage: Stage,
+    mgr: Manager,
+    states: Sequence[DocState],
+    kinds: Mapping[str, type[Record]],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    fail_fast: bool = False,
 ) -> list[DocState]:
-    """Apply one of clean/segment/extract/validate to every live document of a batch."""
+    """Apply ``stage`` to every live state of a batch, in place; returns the states.
+
+    Rejected states pass untouched. A framework bug costs its document only (a
+    reject naming ``docmill``); a plugin failure with ``fail_fast`` raises
+    :class:`PluginError` and leaves the rest of the batch unprocessed.
+    """
+    run = STAGE_FUNCTIONS.get(stage)
+    if run is None:
+        raise ValueError(f"unknown stage {stage!r}")
+    context = StageContext(kinds, max_bytes, fail_fast)
     for state in states:
         if not state.alive:
             continue
         try:
-            if stage == "clean":
-                clean_one(mgr, state)
-            elif stage == "segment":
-                segment_one(mgr, state)
-            elif stage == "extract":
-                extract_one(mgr, state, kinds)
-            elif stage == "validate":
-                validate_one(mgr, state)
-            else:
-                raise ValueError(f"unknown stage {stage!r}")
+            run(mgr, state, context)
+        except PluginError:
+            raise
         except Exception as exc:  # a framework bug must still cost one document only
             state.fail(stage, FRAMEWORK, f"internal error: {describe(exc)}")
-    return states
-
-
-def record_kinds(mgr: Manager) -> dict[str, type[Record]]:
-    """Every record kind: the core ones and those plugins declare."""
-    from docmill.records import CORE_RECORD_TYPES
-
-    kinds: dict[str, type[Record]] = {t.kind_name(): t for t in CORE_RECORD_TYPES}
-    for name, fn in mgr.ordered("record_types"):
-        try:
-            declared = _as_list(name, "record_types", fn())
-        except Exception:
-            continue
-        for t in declared:
-            if not (isinstance(t, type) and issubclass(t, Record)):
-                continue
-            try:
-                kind = t.kind_name()
-            except TypeError:  # no literal kind: its records are refused as undeclared
-                continue
-            if _KIND.fullmatch(kind):  # a kind names a file: never a path
-                kinds.setdefault(kind, t)
-    return kinds
-
-
-#: What a record kind may be: it becomes a file name in the run folder.
-_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
-
-
-def dedupe_id(source: str) -> str:
-    """Id used for a reject record that has no document (stable per source)."""
-    return stable_id("reject", source)
+    return list(states)

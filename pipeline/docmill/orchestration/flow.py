@@ -23,20 +23,15 @@ from typing import Any
 
 from prefect import flow
 from prefect.context import SyncClientContext
+from prefect.exceptions import UnfinishedRun
 from prefect.futures import PrefectFuture
 
-from docmill.engine import stages, worker
-from docmill.engine.stages import DocState
+from docmill.engine import STAGES, DocState, stages
+from docmill.engine.workers import PoolConfig, WorkerPool
 from docmill.orchestration.artifacts import publish_summary
 from docmill.orchestration.manager import get_manager, selection
-from docmill.orchestration.tasks import (
-    Timed,
-    clean_task,
-    extract_task,
-    load_task,
-    segment_task,
-    validate_task,
-)
+from docmill.orchestration.stage_work import Workers, worker_setup
+from docmill.orchestration.tasks import STAGE_TASKS, Timed
 from docmill.orchestration.writer import RunWriter
 from docmill.plugins import Manager
 from docmill.runs import cache
@@ -86,9 +81,10 @@ async def docmill_flow(
 
     ``in_flight`` batches are submitted before the oldest is written. With the
     default thread runner, stage work runs in at most ``workers`` worker
-    processes (:mod:`docmill.engine.worker`), so ``in_flight`` above ``workers`` keeps
-    every worker busy while this process writes a finished batch. With Dask,
-    raise it to the number of Dask workers (or twice that).
+    processes (the run's :class:`~docmill.engine.workers.WorkerPool`), so
+    ``in_flight`` above ``workers`` keeps every worker busy while this process
+    writes a finished batch. With Dask, raise it to the number of Dask workers
+    (or twice that).
 
     Unless ``full``, a document whose bytes, source name, plugins and settings are
     unchanged since an earlier run under ``out`` is not processed again: its
@@ -115,9 +111,8 @@ async def docmill_flow(
     )
     reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
     todo = [item for item in items if item.name not in reusable]
-    if todo and (time_limit > 0 or workers > 1) and _tasks_run_here():
-        # the workers import their plugins while Prefect gets going
-        worker.prestart(dis, onl, min(workers, -(-len(todo) // batch_size)))
+    setup = worker_setup(mgr, dis, onl) if time_limit > 0 or workers > 1 else None
+    config = None if setup is None else PoolConfig(setup, workers, time_limit)
     folder = RunFolder(out_dir, new_run_id(started))
     folder.create()
     # One HTTP client for every task run of this flow run: without it Prefect's
@@ -126,9 +121,16 @@ async def docmill_flow(
     # cost after waiting, 4.8 s for the 20 task runs of a 221-document run).
     client = ExitStack()
     client.enter_context(SyncClientContext.get_or_create())
+    # The run's worker processes, closed with the client (before it) when the run ends.
+    pool = None
+    if config is not None and _tasks_run_here():
+        pool = client.enter_context(WorkerPool(config))
+        if todo:  # the workers import their plugins while the first batches are submitted
+            pool.prestart(min(workers, -(-len(todo) // batch_size)))
+    run_workers: Workers = pool or config
     try:
         run = RunWriter(mgr, folder)
-        pending: deque[PrefectFuture[Timed]] = deque()
+        pending: deque[list[PrefectFuture[Timed]]] = deque()  # each batch's stage tasks
         order = deque(items)  # inputs are written in name order, reused or not
         ready: dict[str, DocState] = {}
         done = 0
@@ -149,7 +151,7 @@ async def docmill_flow(
                 cb(done, len(items))
 
         def drain_one() -> None:
-            last = pending.popleft().result()
+            last = _last_result(pending.popleft())
             for stage, seconds in last.seconds.items():
                 run.timings[stage] += seconds
             ready.update((state.source, state) for state in last.states)
@@ -157,13 +159,14 @@ async def docmill_flow(
 
         write_ready()
         for number, batch in enumerate(_batches(todo, batch_size)):
-            token = f"{folder.run_id}/{number}"
-            f_load = load_task.submit(batch, dis, onl, max_bytes, time_limit, workers, token)
-            f_clean = clean_task.submit(f_load, dis, onl, time_limit, workers)
-            f_seg = segment_task.submit(f_clean, dis, onl, time_limit, workers)
-            f_ext = extract_task.submit(f_seg, dis, onl, time_limit, workers)
-            f_val = validate_task.submit(f_ext, dis, onl, time_limit, workers)
-            pending.append(f_val)
+            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{number}")
+            futures: list[PrefectFuture[Timed]] = []
+            for stage in STAGES:
+                upstream = futures[-1] if futures else loading
+                futures.append(
+                    STAGE_TASKS[stage].submit(upstream, dis, onl, max_bytes, run_workers, fail_fast)
+                )
+            pending.append(futures)
             while len(pending) >= max(1, in_flight):
                 drain_one()
         while pending:
@@ -190,6 +193,17 @@ async def docmill_flow(
         client.close()
     await publish_summary(manifest, final)
     return {**manifest.to_dict(), "folder": str(final)}
+
+
+def _last_result(futures: list[PrefectFuture[Timed]]) -> Timed:
+    """The last stage's result of a batch; if a stage failed, that stage's own exception
+    (e.g. :class:`docmill.engine.PluginError`), not Prefect's "upstream did not complete"."""
+    try:
+        return futures[-1].result()
+    except UnfinishedRun:
+        for future in futures:
+            future.result()  # raises the failed stage's exception
+        raise
 
 
 class RunCompleteWarning(UserWarning):

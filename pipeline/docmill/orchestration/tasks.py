@@ -1,7 +1,8 @@
 """The Prefect tasks of the flow: one task per stage per batch of documents.
 
 A task gets the plugin manager of its process (:func:`~docmill.orchestration.manager.get_manager`)
-and runs its stage over the batch in a worker process (:mod:`docmill.engine.worker`).
+and runs its stage over the batch where the run says (:mod:`docmill.orchestration.stage_work`):
+in a worker process of the run's pool, or in this process.
 Tasks are never cached: a cache hit costs as much as a task run, and reuse of a
 document's results is per document (:mod:`docmill.runs.cache`).
 """
@@ -9,17 +10,14 @@ document's results is per document (:mod:`docmill.runs.cache`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from docmill.engine import stages, worker
-from docmill.engine.stages import DocState
+from docmill.engine import STAGES, DocState, Stage
 from docmill.orchestration.manager import get_manager
-from docmill.settings import DEFAULT_TIME_LIMIT
-from docmill.sources import InputFile
+from docmill.orchestration.stage_work import Workers, run_stage_in
 
 
 class Timed:
@@ -44,71 +42,49 @@ class Timed:
         self.batch = batch  # names the batch to the worker that keeps its states
 
 
-def _timed(stage: str, upstream: Timed | str, fn: Callable[[], list[DocState]]) -> Timed:
-    """Run a stage after ``upstream`` (the batch token for the first stage).
-
-    Its seconds leave out the wait for a free worker (busy with another batch).
-    """
+def _run_stage(
+    stage: Stage,
+    upstream: Timed,
+    disable: tuple[str, ...],
+    only: tuple[str, ...] | None,
+    max_bytes: int,
+    workers: Workers,
+    fail_fast: bool,
+) -> Timed:
+    """Run ``stage`` over ``upstream``'s batch; its seconds leave out the wait for a worker."""
     t0 = time.perf_counter()
-    states = fn()
-    seconds = {} if isinstance(upstream, str) else dict(upstream.seconds)
-    seconds[stage] = time.perf_counter() - t0 - worker.waited()
-    batch = upstream if isinstance(upstream, str) else upstream.batch
-    return Timed(states, seconds, batch)
+    states, waited = run_stage_in(
+        workers,
+        stage,
+        upstream.states,
+        lambda: get_manager(disable, only),
+        max_bytes=max_bytes,
+        batch=upstream.batch or None,
+        fail_fast=fail_fast,
+    )
+    seconds = dict(upstream.seconds)
+    seconds[stage] = time.perf_counter() - t0 - waited
+    return Timed(states, seconds, upstream.batch)
 
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
-@task(name="load", **_TASK_OPTIONS)
-def load_task(
-    items: list[InputFile],
-    disable: tuple[str, ...],
-    only: tuple[str, ...] | None,
-    max_bytes: int,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    workers: int = 1,
-    batch: str = "",
-) -> Timed:
-    """Read and load one batch of inputs (each under ``time_limit``; see the worker)."""
-    mgr = get_manager(disable, only)
-    kinds = stages.record_kinds(mgr)
-    return _timed(
-        "load",
-        batch,
-        lambda: worker.run_guarded(
-            "load", mgr, items, kinds, disable=disable, only=only,
-            time_limit=time_limit, max_bytes=max_bytes, workers=workers, batch=batch or None,
-        ),
-    )
-
-
-def _stage_task(stage: str) -> Any:
+def _stage_task(stage: Stage) -> Any:
     def run(
         upstream: Timed,
         disable: tuple[str, ...],
         only: tuple[str, ...] | None,
-        time_limit: float = DEFAULT_TIME_LIMIT,
-        workers: int = 1,
+        max_bytes: int,
+        workers: Workers = None,
+        fail_fast: bool = False,
     ) -> Timed:
-        mgr = get_manager(disable, only)
-        kinds = stages.record_kinds(mgr)
-        return _timed(
-            stage,
-            upstream,
-            lambda: worker.run_guarded(
-                stage, mgr, upstream.states, kinds, disable=disable, only=only,
-                time_limit=time_limit, max_bytes=0, workers=workers,
-                batch=upstream.batch or None,
-            ),
-        )
+        return _run_stage(stage, upstream, disable, only, max_bytes, workers, fail_fast)
 
     run.__name__ = f"{stage}_task"
-    run.__doc__ = f"Run the {stage} stage over one batch."
+    run.__doc__ = f"Run the {stage} stage over one batch (load too: its states hold the inputs)."
     return task(name=stage, **_TASK_OPTIONS)(run)
 
 
-clean_task = _stage_task("clean")
-segment_task = _stage_task("segment")
-extract_task = _stage_task("extract")
-validate_task = _stage_task("validate")
+#: One Prefect task per stage, each over one batch's states.
+STAGE_TASKS = {stage: _stage_task(stage) for stage in STAGES}

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from docmill.engine import stages
+from docmill.engine import STAGES, stages
 from docmill.engine.stages import DocState
 from docmill.plugins import Manager, __version__
 from docmill.records import SCHEMA_VERSION, Record
@@ -21,8 +21,9 @@ from docmill.runs.folder import RunFolder
 from docmill.runs.manifest import Manifest
 from docmill.sinks import RunInfo, Sink
 
-#: The stages whose seconds a manifest records, in the order they run.
-STAGES = ("load", "clean", "segment", "extract", "validate", "export")
+#: The stages whose seconds a manifest records, in the order they run: the
+#: document stages, then the sinks writing their records.
+TIMED_STAGES = (*STAGES, "export")
 
 
 class RunWriter:
@@ -39,7 +40,7 @@ class RunWriter:
             if sink is not None:
                 self.sinks.append(sink)
         self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
-        self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        self.timings: dict[str, float] = dict.fromkeys(TIMED_STAGES, 0.0)
         self.inputs: list[dict[str, Any]] = []
         self.seen: dict[str, str] = {}
         self.reused = 0

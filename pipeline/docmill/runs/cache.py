@@ -32,7 +32,7 @@ import orjson
 
 from docmill import records as records_module
 from docmill import text as text_module
-from docmill.engine import stages as stages_module
+from docmill.engine import STAGE_CODE, STAGES
 from docmill.hashing import sha256_bytes, sha256_file
 from docmill.plugins import Manager, __version__
 from docmill.records import SCHEMA_VERSION, Record, sort_key
@@ -40,8 +40,6 @@ from docmill.runs.folder import PARTIAL_PREFIX
 from docmill.runs.jsonl import lines_with_offsets, parse_object
 from docmill.runs.manifest import MANIFEST, Manifest, read_manifest
 from docmill.sources import InputFile
-
-_ORDERED_HOOKS = ("load", "clean", "segment", "extract", "validate")
 
 #: How many of the newest run folders are searched for reusable documents.
 MAX_RUNS_SEARCHED = 20
@@ -103,9 +101,9 @@ def fingerprint(mgr: Manager, plugin_settings: dict[str, Any], kinds: Iterable[s
             "version": version,
             "source": _file_digest(getattr(module, "__file__", None)),
         }
-    order = {hook: [name for name, _ in mgr.ordered(hook)] for hook in _ORDERED_HOOKS}
+    order = {hook: [name for name, _ in mgr.ordered(hook)] for hook in STAGES}
     framework = {
-        m.__name__: _file_digest(m.__file__) for m in (stages_module, text_module, records_module)
+        m.__name__: _file_digest(m.__file__) for m in (*STAGE_CODE, text_module, records_module)
     }
     data = {
         "docmill": __version__,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from docmill.runs.jsonl import read_dicts
 from docmill.settings import override_plugin_settings
 from docmill.testing.unit import PluginArg, named

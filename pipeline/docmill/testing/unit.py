@@ -17,7 +17,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar, overload
 
-from docmill.engine import stages
+from docmill.engine import STAGES, PluginError, stages
+from docmill.engine.state import DocState
 from docmill.hookspecs import PROJECT
 from docmill.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
 from docmill.records import Document, Finding, Record, Reject
@@ -201,11 +202,14 @@ def run_plugins(
     with override_plugin_settings(settings or {}, isolate=True):
         mgr.settings()  # validated once, in the block: the stages get these
         kinds = stages.record_kinds(mgr)
-        state = stages.load_one(mgr, source)
-        if published is not None and state.document is not None:
-            state.document = state.document.model_copy(update={"published": published})
-        for stage in ("clean", "segment", "extract", "validate"):
-            stages.run_stage(stage, mgr, [state], kinds)
+        state = DocState.of(source)
+        try:
+            for stage in STAGES:
+                stages.run_stage(stage, mgr, [state], kinds, fail_fast=strict)
+                if stage == "load" and published is not None and state.document is not None:
+                    state.document = state.document.model_copy(update={"published": published})
+        except PluginError as exc:  # strict: the plugin's own exception is the cause
+            raise PluginFailed(f"{exc}\n{exc.traceback}") from (exc.__cause__ or exc)
     output = tuple(state.output())
     if strict:
         if state.reject is not None:

@@ -1,0 +1,194 @@
+"""The worker process: loads the plugins once, then runs stage after stage.
+
+Started by :class:`docmill.engine.workers.process.StageWorker` as
+``python -c "... main()"`` with its socket and marker file descriptors and
+nothing else; everything it needs from its parent's memory comes as the
+:class:`~docmill.engine.workers.protocol.WorkerSetup` first message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import importlib
+import os
+import pickle
+import signal
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from docmill.engine.failures import FRAMEWORK, PluginError, describe, plugin_traceback
+from docmill.engine.kinds import record_kinds
+from docmill.engine.stage import LAST_STAGE, STAGES, Stage
+from docmill.engine.stages import run_stage
+from docmill.engine.state import DocState
+from docmill.engine.workers.protocol import (
+    Crashed,
+    Marker,
+    Patched,
+    PluginFailed,
+    Ready,
+    Resumed,
+    RunStage,
+    WorkerSetup,
+    patch,
+    snapshot,
+)
+from docmill.plugins import Manager, PluginLoadWarning, build_manager
+from docmill.settings import override_plugin_settings
+
+#: Batches whose states a worker keeps between stages (the oldest is dropped first).
+HELD_BATCHES = 8
+
+
+@dataclass
+class TracedManager(Manager):
+    """A manager whose hook calls write which plugin is running to the :class:`Marker`."""
+
+    marker: Marker | None = None
+    stage: str = "load"
+
+    def mark(self, plugin: str) -> None:
+        if self.marker is not None:
+            self.marker.mark(self.stage, plugin)
+
+    def ordered(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:
+        return [(name, self._traced(name, fn)) for name, fn in super().ordered(hook_name)]
+
+    def _traced(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(**kwargs: Any) -> Any:
+            self.mark(name)
+            try:
+                result = fn(**kwargs)
+                if isinstance(result, Iterator):  # a generator runs the plugin's code lazily
+                    result = list(result)
+            except Exception:
+                self.mark(FRAMEWORK)
+                raise
+            # SystemExit and the like leave the mark: the worker reports who raised it
+            self.mark(FRAMEWORK)
+            return result
+
+        return call
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (kill -9 included).
+
+    Linux sends the signal when the *thread* that started the worker ends, so
+    workers are started from one long-lived thread of their pool, never from a
+    task thread that a finished run shuts down.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def main() -> None:
+    """Entry point of a worker process: ``argv`` holds the socket and marker descriptors."""
+    conn_fd, marker_fd = int(sys.argv[1]), int(sys.argv[2])
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    conn = Connection(conn_fd)
+    setup: WorkerSetup = conn.recv()
+    with override_plugin_settings(setup.plugin_settings, isolate=True):
+        serve(conn, Marker(marker_fd), setup)
+
+
+def _manager(setup: WorkerSetup, marker: Marker) -> TracedManager:
+    extra = [(name, importlib.import_module(module)) for name, module in setup.extra]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginLoadWarning)  # the parent reported them
+        base = build_manager(disable=setup.disable, only=setup.only, extra=extra, order=setup.order)
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    return TracedManager(**fields, marker=marker)
+
+
+def _picklable(exc: BaseException) -> BaseException | None:
+    try:
+        return pickle.loads(pickle.dumps(exc))  # type: ignore[no-any-return]
+    except Exception:
+        return None
+
+
+def _resume(
+    held: dict[str, tuple[Stage, list[DocState]]], batch: str | None, stage: Stage
+) -> list[DocState] | None:
+    """The states kept for ``batch`` if the stage before ``stage`` left them, else None.
+
+    A copy a stage behind is out of date: the batch's previous stage ran in a
+    process this worker's pool does not know of (tasks on Dask run a batch's
+    stages in different processes, each with its own pool).
+    """
+    entry = held.pop(batch, None) if batch is not None else None
+    if entry is None or STAGES.index(stage) != STAGES.index(entry[0]) + 1:
+        return None
+    return entry[1]
+
+
+def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
+    """The worker's loop: one stage of one batch per message, one answer per document."""
+    mgr = _manager(setup, marker)
+    kinds = record_kinds(mgr)
+    #: batch token -> (the stage that left them, live states), oldest first
+    held: dict[str, tuple[Stage, list[DocState]]] = {}
+    conn.send(Ready(os.getpid()))
+    while True:
+        try:
+            message: RunStage = conn.recv()
+        except (EOFError, OSError):
+            return
+        for token in message.drop:  # batches whose next stage ran in another worker
+            held.pop(token, None)
+        batch, states = message.batch, message.states
+        if states is None:  # the parent says we hold this batch's states
+            states = _resume(held, batch, message.stage)
+            conn.send(Resumed(batch, states is not None))
+            if states is None:
+                continue
+        if batch is not None:
+            held.pop(batch, None)
+        mgr.stage = message.stage
+        kept: list[DocState] = []
+        for state in states:
+            mgr.mark(FRAMEWORK)
+            before = snapshot(state)
+            try:
+                run_stage(
+                    message.stage,
+                    mgr,
+                    [state],
+                    kinds,
+                    max_bytes=message.max_bytes,
+                    fail_fast=message.fail_fast,
+                )
+            except PluginError as exc:
+                cause = exc.__cause__
+                conn.send(
+                    PluginFailed(
+                        exc.plugin,
+                        exc.stage,
+                        exc.source,
+                        exc.problem,
+                        exc.traceback,
+                        None if cause is None else _picklable(cause),
+                    )
+                )
+                break  # the parent stops the run: the rest of the batch is not wanted
+            except BaseException as exc:  # a plugin may even raise SystemExit
+                conn.send(Crashed(describe(exc), plugin_traceback(exc)))
+                continue  # the parent replaces it with a reject: not live any more
+            conn.send(Patched(patch(before, state)))
+            if state.alive:
+                kept.append(state)
+        else:
+            if batch is not None and message.stage != LAST_STAGE:
+                held[batch] = (message.stage, kept)
+                while len(held) > HELD_BATCHES:
+                    del held[next(iter(held))]

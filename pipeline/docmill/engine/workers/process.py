@@ -1,0 +1,313 @@
+"""StageWorker: the parent's handle on one worker process, and the per-document time limit.
+
+A Python thread cannot be stopped, and C code (regular expressions, lxml, spaCy)
+never checks for interruption, so the only reliable way to stop a plugin that
+hangs is to run it in another process and kill that process. The parent waits
+at most ``time_limit`` seconds for each document's answer; when the limit
+passes (or the worker dies, e.g. a C extension crashing), the worker is killed,
+that document becomes a reject naming the stage and plugin that was running,
+the worker is started again and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import IO
+
+from docmill.engine.failures import FRAMEWORK, PluginError, describe
+from docmill.engine.stage import LAST_STAGE, Stage
+from docmill.engine.state import DocState
+from docmill.engine.workers.child import HELD_BATCHES
+from docmill.engine.workers.protocol import (
+    MARKER_SIZE,
+    Crashed,
+    Marker,
+    Patched,
+    PluginFailed,
+    Ready,
+    Resumed,
+    RunStage,
+    WorkerSetup,
+    apply,
+)
+
+#: Seconds a new worker may take to import the plugins before it is given up on.
+STARTUP_TIMEOUT = 180.0
+#: Extra seconds for the first document of each stage in a fresh worker: plugins
+#: load their models on first use (spaCy: seconds), which is no document's fault.
+STARTUP_GRACE = 60.0
+
+#: Starts a process: ``spawn(argv, fds_to_pass)`` (from the pool's long-lived thread).
+Spawn = Callable[[list[str], tuple[int, ...]], "subprocess.Popen[bytes]"]
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process could not start (a plugin hangs or crashes on import)."""
+
+
+class StageWorker:
+    """A child process that runs stage work for one :class:`WorkerSetup`.
+
+    ``held`` and ``stale`` (batch tokens) are edited under ``lock``, the lock
+    of the pool the worker belongs to: other threads mark its copies stale.
+    """
+
+    def __init__(self, setup: WorkerSetup, spawn: Spawn, lock: threading.Lock) -> None:
+        self.setup = setup
+        self._spawn = spawn
+        self._lock = lock
+        self.process: subprocess.Popen[bytes] | None = None
+        self.conn: Connection | None = None
+        self.marker: Marker | None = None
+        self.ready = False
+        self.warm: set[str] = set()  # stages this worker has run a document in
+        #: Batch tokens whose current live states the worker holds.
+        self.held: list[str] = []
+        #: Tokens it holds stale copies of (another worker ran their next stage): the
+        #: next message tells it to let them go.
+        self.stale: list[str] = []
+        self._marker_file: IO[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the worker: a fresh interpreter with this process's ``sys.path``.
+
+        It is a plain subprocess (not ``multiprocessing``), so it never re-imports
+        the caller's ``__main__`` and works from any script, REPL or console entry point.
+        """
+        self._marker_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        self._marker_file.write(bytes(MARKER_SIZE))
+        self._marker_file.flush()
+        self.marker = Marker(self._marker_file.fileno())
+        parent, child = socket.socketpair()
+        code = (
+            f"import sys; sys.path[:] = {sys.path!r}; "
+            "from docmill.engine.workers.child import main; main()"
+        )
+        args = [sys.executable, "-c", code, str(child.fileno()), str(self._marker_file.fileno())]
+        try:
+            self.process = self._spawn(args, (child.fileno(), self._marker_file.fileno()))
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        self.conn.send(self.setup)
+        self.ready = False
+        self.warm = set()
+        with self._lock:
+            self.held = []
+            self.stale = []
+
+    def wait_ready(self) -> None:
+        """Wait until the worker has loaded its plugins (:data:`STARTUP_TIMEOUT` at most)."""
+        if self.ready:
+            return
+        assert self.conn is not None and self.process is not None
+        try:
+            if not self.conn.poll(STARTUP_TIMEOUT):
+                raise WorkerStartError(
+                    f"the plugin worker did not start within {STARTUP_TIMEOUT:g} s "
+                    "(a plugin hangs on import?)"
+                )
+            message = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            code = self.process.poll()
+            self.stop()
+            raise WorkerStartError(
+                f"the plugin worker died while loading the plugins (exit code {code}): "
+                f"{describe(exc)}"
+            ) from None
+        except WorkerStartError:
+            self.stop()
+            raise
+        if not isinstance(message, Ready):
+            self.stop()
+            raise WorkerStartError(f"unexpected message from the plugin worker: {message!r}")
+        self.ready = True
+
+    def running(self) -> tuple[str, str]:
+        """(stage, plugin) the worker was in when last marked."""
+        return self.marker.read() if self.marker is not None else ("?", FRAMEWORK)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, kill: bool = False) -> None:
+        """End the worker: close its pipe (it exits on EOF), or kill it outright."""
+        if self.process is None:
+            return
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+        if kill:
+            self.process.kill()
+        try:
+            self.process.wait(10 if kill else 2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        if self._marker_file is not None:
+            self._marker_file.close()
+        self.process = None
+        self.ready = False
+        with self._lock:
+            self.held = []
+
+    def _exit_code(self) -> int | None:
+        if self.process is None:
+            return None
+        try:
+            return int(self.process.wait(5))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def run(
+        self,
+        stage: Stage,
+        states: Sequence[DocState],
+        time_limit: float,
+        max_bytes: int,
+        batch: str | None = None,
+        fail_fast: bool = False,
+    ) -> list[DocState]:
+        """Run ``stage`` over live ``states``, one by one; one state back per state, in order.
+
+        A state over ``time_limit`` seconds (plus :data:`STARTUP_GRACE` for the first
+        of a stage in a fresh worker), or one the worker dies on, becomes a reject;
+        the worker is then started again and the remaining states go on.
+        ``time_limit <= 0``: no limit. A plugin failure under ``fail_fast`` raises
+        :class:`PluginError` (the caller then discards this worker).
+
+        ``batch`` tags the states: when this worker ran the batch's previous stage
+        (and nothing failed in it), they are not sent again, the worker uses the
+        copy it kept. ``states`` must then be the live states that stage returned.
+        """
+        results: list[DocState] = []
+        items = list(states)
+        while len(results) < len(items):
+            if not self.alive():
+                self.start()
+            self.wait_ready()
+            assert self.conn is not None
+            whole = not results  # the worker gets the whole batch, so it can keep it
+            rest = items[len(results) :]
+            if batch is not None and whole and self.forget(batch):
+                resumed = self._resume(stage, max_bytes, batch, fail_fast)
+                if resumed is None:  # it died in between: start another, send the states
+                    continue
+                if not resumed:
+                    self.conn.send(RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast))
+            else:
+                if batch is not None:
+                    self.forget(batch)
+                self.conn.send(RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast))
+            failed = False
+            for item in rest:
+                limit: float | None = None
+                if time_limit > 0:
+                    limit = time_limit if stage in self.warm else time_limit + STARTUP_GRACE
+                try:
+                    if self.conn.poll(limit):
+                        self.warm.add(stage)
+                        answer = self.conn.recv()
+                        if isinstance(answer, Patched):
+                            results.append(apply(item, answer.patch))
+                        elif isinstance(answer, PluginFailed):
+                            raise _plugin_error(answer)
+                        else:
+                            assert isinstance(answer, Crashed), answer
+                            where, plugin = self.running()
+                            failure = _failed(item, where, plugin, answer.error, answer.traceback)
+                            results.append(failure)
+                            failed = True
+                        continue
+                    problem = "timeout"
+                except (EOFError, OSError):
+                    problem = "died"
+                where, plugin = self.running()
+                code = self._exit_code() if problem == "died" else None
+                self.stop(kill=True)
+                error = _reason(problem, where, plugin, time_limit, code)
+                results.append(_failed(item, where, plugin, error))
+                break
+            else:
+                if batch is not None and stage != LAST_STAGE and whole and not failed:
+                    self.hold(batch)
+        return results
+
+    def _resume(self, stage: Stage, max_bytes: int, batch: str, fail_fast: bool) -> bool | None:
+        """Ask the worker to run ``stage`` on the states it kept for ``batch``.
+
+        True if it had them, False if not (the caller sends them), None if it died.
+        """
+        assert self.conn is not None
+        try:
+            self.conn.send(RunStage(stage, None, max_bytes, batch, self.drop(), fail_fast))
+            answer: Resumed = self.conn.recv()  # answered before anything else
+        except (EOFError, OSError):
+            self.stop(kill=True)
+            return None
+        return answer.held
+
+    def hold(self, batch: str) -> None:
+        """Record that this worker holds ``batch``'s current states."""
+        with self._lock:
+            self.held.append(batch)
+            del self.held[:-HELD_BATCHES]
+
+    def outdate(self, batch: str) -> None:
+        """Another worker runs ``batch``'s next stage: this one's copy is out of date."""
+        with self._lock:
+            if batch in self.held:
+                self.held.remove(batch)
+                self.stale.append(batch)
+
+    def drop(self) -> list[str]:
+        """The stale tokens to send with the next message (and forget here)."""
+        with self._lock:
+            drop, self.stale = self.stale, []
+        return drop
+
+    def forget(self, batch: str) -> bool:
+        """Take ``batch`` off this worker's list; True if it was on it."""
+        with self._lock:
+            if batch in self.held:
+                self.held.remove(batch)
+                return True
+        return False
+
+
+def _plugin_error(answer: PluginFailed) -> PluginError:
+    error = PluginError(
+        answer.plugin, answer.stage, answer.source, answer.problem, answer.traceback
+    )
+    error.__cause__ = answer.cause or RuntimeError(answer.problem)
+    return error
+
+
+def _reason(problem: str, stage: str, plugin: str, limit: float, exitcode: int | None) -> str:
+    who = "reading the file" if plugin == FRAMEWORK else f"{stage} plugin {plugin!r}"
+    if problem == "timeout":
+        return (
+            f"stopped after the time limit of {limit:g} seconds per document "
+            f"(time_limit): {who} was still running"
+        )
+    if exitcode is not None and exitcode < 0:
+        how = f"signal {-exitcode}"
+    else:
+        how = f"exit code {exitcode}"
+    return f"the worker process died ({how}) while {who} was running on this document"
+
+
+def _failed(
+    item: DocState, stage: str, plugin: str, error: str, traceback: str | None = None
+) -> DocState:
+    """A rejected copy of ``item`` (the worker's work on it is lost)."""
+    state = DocState(item.source, item.sha256, document=item.document)
+    state.fail(stage, plugin, error, traceback)
+    return state

@@ -1,0 +1,205 @@
+"""What a worker process and its parent say to each other, and the state deltas they ship.
+
+The parent sends :class:`WorkerSetup` once, then one :class:`RunStage` per stage
+of a batch; the worker answers :class:`Ready` once, then per document one
+:class:`Patched` (or :class:`Crashed`, or :class:`PluginFailed` under
+``fail_fast``), and :class:`Resumed` first when asked to run on states it kept.
+Every message is a NamedTuple of this module, pickled over a socket pair.
+
+:class:`Marker` is the other channel: a few bytes of a file both processes
+map, where the worker writes which stage and plugin it is in, so the parent can
+name them after killing it.
+"""
+
+from __future__ import annotations
+
+import mmap
+import operator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from docmill.engine.failures import FRAMEWORK
+from docmill.engine.stage import Stage
+from docmill.engine.state import DocState
+
+# -- the set-up -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """Everything that decides which plugins a worker loads and how they are set up.
+
+    Built by whoever runs the stages (the flow) from its own process: a worker
+    inherits the environment and current folder, and gets ``sys.path`` from its
+    parent, but nothing of the parent's memory besides this.
+    """
+
+    #: Plugin names not to load (``-p no:NAME``).
+    disable: tuple[str, ...] = ()
+    #: Load only these plugin names (None: every installed plugin).
+    only: tuple[str, ...] | None = None
+    #: Plugins registered in the parent's process, as (plugin name, importable module name).
+    extra: tuple[tuple[str, str], ...] = ()
+    #: ``{"NAME": {...}}``: every plugin's settings as the parent sees them; the worker
+    #: uses these and nothing else (not its files, not its environment).
+    plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)
+    #: Hook name -> plugin names (``[order]``); None: the worker reads the settings.
+    order: dict[str, list[str]] | None = field(default=None, hash=False)
+
+
+# -- messages -------------------------------------------------------------------------
+
+
+class Ready(NamedTuple):
+    """Child: the plugins are loaded, send work."""
+
+    pid: int
+
+
+class RunStage(NamedTuple):
+    """Parent: run ``stage`` over ``states``, one answer per state, in order.
+
+    ``states`` None: run it over the live states the worker kept for ``batch``
+    (it answers :class:`Resumed` first). ``drop`` lists batches whose kept states
+    are out of date (their next stage ran in another worker).
+    """
+
+    stage: Stage
+    states: list[DocState] | None
+    max_bytes: int
+    batch: str | None
+    drop: list[str]
+    fail_fast: bool = False
+
+
+class Resumed(NamedTuple):
+    """Child: whether it held ``batch``'s states as the previous stage left them
+    (if not, the parent sends them)."""
+
+    batch: str | None
+    held: bool
+
+
+class Patched(NamedTuple):
+    """Child: a document is done; ``patch`` is what the stage changed (:func:`patch`)."""
+
+    patch: Patch
+
+
+class Crashed(NamedTuple):
+    """Child: something escaped the stage (SystemExit in a plugin): the document is a reject.
+
+    The parent names the stage and plugin from the :class:`Marker`.
+    """
+
+    error: str
+    traceback: str | None
+
+
+class PluginFailed(NamedTuple):
+    """Child, under ``fail_fast``: a plugin failed; the parent raises ``PluginError``.
+
+    ``cause`` is the plugin's exception if it could be pickled, else None.
+    """
+
+    plugin: str
+    stage: str
+    source: str
+    problem: str
+    traceback: str
+    cause: BaseException | None
+
+
+Answer = Patched | Crashed | PluginFailed
+
+
+# -- the marker -----------------------------------------------------------------------
+
+MARKER_SIZE = 512
+_SEP = "\x1f"
+
+
+class Marker:
+    """Which stage and plugin a worker is in: a few bytes of a file both processes map."""
+
+    def __init__(self, fd: int) -> None:
+        self._map = mmap.mmap(fd, MARKER_SIZE)
+
+    def mark(self, stage: str, plugin: str) -> None:
+        data = f"{stage}{_SEP}{plugin}".encode()[: MARKER_SIZE - 1] + b"\0"
+        self._map[: len(data)] = data
+
+    def read(self) -> tuple[str, str]:
+        """(stage, plugin) last marked; the plugin is ``docmill`` between plugin calls."""
+        raw = self._map[:MARKER_SIZE].split(b"\0", 1)[0].decode("utf-8", "replace")
+        stage, _, plugin = raw.partition(_SEP)
+        return stage or "?", plugin or FRAMEWORK
+
+
+# -- state deltas ---------------------------------------------------------------------
+
+#: The fields of a DocState a stage may change (see :func:`patch`).
+FIELDS = ("sha256", "document", "clean", "edits", "segments", "found", "records", "reject", "input")
+
+
+class Ref(NamedTuple):
+    """An item the parent already has: ``getattr(state, field)[position]`` before the stage."""
+
+    field: str
+    position: int
+
+
+Snapshot = dict[str, tuple[Any, list[Any] | None]]
+Patch = dict[str, Any]
+
+
+def snapshot(state: DocState) -> Snapshot:
+    """Each field's object and, for a list, its items before a stage runs."""
+    snap: Snapshot = {}
+    for name in FIELDS:
+        value = getattr(state, name)
+        snap[name] = (value, list(value) if isinstance(value, list) else None)
+    return snap
+
+
+def patch(before: Snapshot, state: DocState) -> Patch:
+    """What a stage changed in ``state``, with items the parent already holds as refs.
+
+    The parent still holds the state it sent, so sending the whole state back
+    would pickle every record of the document again (most of a worker's cost in
+    extract and validate); a changed list goes back as its new items plus a
+    :class:`Ref` for each item that was already in one of the state's lists.
+    """
+    known = {
+        id(item): Ref(name, i)
+        for name, (_, items) in before.items()
+        if items is not None
+        for i, item in enumerate(items)
+    }
+    delta: Patch = {}
+    for name in FIELDS:
+        old, items = before[name]
+        new = getattr(state, name)
+        if items is not None and isinstance(new, list):
+            if new is old and len(new) == len(items) and all(map(operator.is_, new, items)):
+                continue
+            delta[name] = [known.get(id(item), item) for item in new]
+        elif new is not old:
+            delta[name] = new
+    return delta
+
+
+def apply(state: DocState, delta: Patch) -> DocState:
+    """Apply a worker's patch to the parent's copy of ``state`` (in place, as in-process)."""
+    lists = {name: getattr(state, name) for name in FIELDS}
+    decoded = {
+        name: (
+            [lists[v.field][v.position] if isinstance(v, Ref) else v for v in value]
+            if isinstance(value, list)
+            else value
+        )
+        for name, value in delta.items()
+    }
+    for name, value in decoded.items():
+        setattr(state, name, value)
+    return state
