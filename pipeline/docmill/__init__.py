@@ -4,6 +4,7 @@ The public API for plugin authors and embedders.
 """
 
 from docmill.hookspecs import PROJECT, hookimpl, hookspec
+from docmill.orchestration.api import run
 from docmill.records import (
     SCHEMA_VERSION,
     DateMention,
@@ -43,4 +44,5 @@ __all__ = [
     "Span",
     "hookimpl",
     "hookspec",
+    "run",
 ]
