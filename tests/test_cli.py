@@ -217,6 +217,14 @@ def test_plugin_errors_exit_5_and_are_counted(
     assert "tracebacks above" in both.output
     assert "extract plugin 'fragile' failed on this document" in both.output
     assert "cannot handle bridges" in both.output
+    assert 'docmill_test_fragile.py", line 7, in extract' in both.output  # the plugin's frame
+    runs_before = sorted(p.name for p in out.iterdir())
+    fast = runner.invoke(app, [*args, "--full", "--fail-fast"])
+    assert fast.exit_code == EXIT_PLUGIN_ERRORS, fast.output
+    assert "Traceback (most recent call last)" in fast.output
+    assert 'docmill_test_fragile.py", line 7, in extract' in fast.output
+    assert "stopped at the first plugin error (--fail-fast)" in fast.output
+    assert sorted(p.name for p in out.iterdir()) == runs_before  # nothing published
 
 
 def _runtime_imports(tree: ast.AST) -> list[str]:

@@ -4,8 +4,10 @@ The public API for plugin authors and embedders: everything a plugin needs is
 importable from here (the built-in plugins import nothing else).
 """
 
+from docmill.engine.failures import PluginError
 from docmill.hookspecs import PROJECT, hookimpl, hookspec
 from docmill.metadata import iso_date, language_tag, person, plain
+from docmill.orchestration.api import run
 from docmill.records import (
     SCHEMA_VERSION,
     DateMention,
@@ -39,6 +41,7 @@ __all__ = [
     "Entity",
     "Finding",
     "Manifest",
+    "PluginError",
     "Quote",
     "Record",
     "Reject",
@@ -55,5 +58,6 @@ __all__ = [
     "person",
     "plain",
     "read_run",
+    "run",
     "write_report",
 ]

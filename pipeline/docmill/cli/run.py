@@ -24,6 +24,7 @@ from docmill.cli.app import (
     usage,
     warn,
 )
+from docmill.engine import PluginError
 from docmill.orchestration.launch import UsageError, execute, plan_run
 
 #: The ``code`` of the finding that stands for a plugin's failed contribution to a document.
@@ -117,6 +118,13 @@ def run(
     bar = _Bar() if sys.stderr.isatty() else None
     try:
         summary = execute(plan, bar.update if bar else None)
+    except PluginError as exc:  # only with --fail-fast
+        if bar:
+            bar.stop()
+            bar = None
+        err(exc.traceback.rstrip())
+        err(f"docmill: stopped at the first plugin error (--fail-fast): {exc}")
+        raise typer.Exit(EXIT_PLUGIN_ERRORS) from None
     finally:
         if bar:
             bar.stop()
