@@ -180,3 +180,14 @@ def test_fail_fast_stops_the_flow_and_leaves_no_run(
     kept = run_flow([corpus], out, only=[*ONLY, "export_jsonl"])  # without it: an error finding
     (finding,) = kept.records("finding")
     assert finding["code"] == "plugin-error" and "in _parse_amount" in finding["traceback"]
+
+
+def test_fail_fast_leaves_a_loaders_refusal_a_reject(tmp_path: Path) -> None:
+    """Raising is how a loader refuses an input it owns: a reject, even with fail_fast."""
+    (tmp_path / "c.bin").write_bytes(b"\x00\x01binary")
+    mgr = build_manager(only=("load_text",))
+    states = [DocState.of(InputFile("c.bin", tmp_path / "c.bin"))]
+    run_stage("load", mgr, states, record_kinds(mgr), fail_fast=True)
+    reject = states[0].reject
+    assert reject is not None and reject.plugin == "load_text"
+    assert "binary content" in reject.error

@@ -67,10 +67,14 @@ class StageContext:
     def plugin_failed(
         self, stage: Stage, state: DocState, outcome: Outcome[Any]
     ) -> tuple[str, str | None]:
-        """The one-line problem and the plugin traceback of a failed call (or raise)."""
+        """The one-line problem and the plugin traceback of a failed call (or raise).
+
+        With ``fail_fast`` a plugin's exception raises :class:`PluginError`, except in
+        load: raising is how a loader refuses an input it owns (a reject by contract).
+        """
         exc = outcome.error
         assert exc is not None
-        if self.fail_fast:
+        if self.fail_fast and stage != "load":
             raise PluginError(
                 outcome.plugin, stage, state.source, describe(exc), full_traceback(exc)
             ) from exc
