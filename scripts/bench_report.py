@@ -33,13 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from docmill.report import write_report  # noqa: E402
-from docmill.runs.folder import MANIFEST, latest_run, read_manifest, write_json_atomic  # noqa: E402
+from docmill.runs.atomic import write_json_atomic  # noqa: E402
+from docmill.runs.folder import latest_run  # noqa: E402
+from docmill.runs.manifest import MANIFEST, read_manifest  # noqa: E402
 from scripts.chromium import CHROMIUM, FLAGS  # noqa: E402
 
 
 def replicate(run: Path, out: Path, n_docs: int) -> Path:
     """A run folder of ``n_docs`` documents: RUN's documents and records, repeated."""
-    manifest = read_manifest(run)
+    manifest = read_manifest(run).to_dict()
     files: dict[str, str] = manifest["files"]
     by_doc: dict[str, dict[str, list[dict[str, Any]]]] = {}
     docs: list[dict[str, Any]] = []

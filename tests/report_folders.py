@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from docmill.records import (
     CORE_RECORD_TYPES,
@@ -20,10 +20,11 @@ from docmill.records import (
     Quote,
     Record,
     Reject,
+    Span,
     sort_key,
     stable_id,
 )
-from docmill.runs.folder import MANIFEST, write_json_atomic
+from docmill.runs.manifest import Manifest, write_manifest
 from docmill.sinks import RunInfo
 from docmill_builtins.export_jsonl import JsonlSink
 
@@ -51,11 +52,17 @@ def entity(doc: Document, needle: str, label: str, canonical: str = "", nth: int
 
 
 def write_run(
-    folder: Path, docs: Sequence[tuple[Document, Sequence[Record]]], rejects: Sequence[Reject] = ()
+    folder: Path,
+    docs: Sequence[tuple[Document, Sequence[Record]]],
+    rejects: Sequence[Reject] = (),
+    plugin_kinds: Sequence[type[Record]] = (),
 ) -> Path:
-    """Write ``docs`` (each with its records) and ``rejects`` as a complete run folder."""
+    """Write ``docs`` (each with its records) and ``rejects`` as a complete run folder.
+
+    ``plugin_kinds`` are record types a plugin would declare, written beside the core kinds.
+    """
     folder.mkdir(parents=True)
-    kinds = {t.kind_name(): t for t in CORE_RECORD_TYPES}
+    kinds = {t.kind_name(): t for t in (*CORE_RECORD_TYPES, *plugin_kinds)}
     sink = JsonlSink(RunInfo(run_id=folder.name, folder=folder, kinds=kinds))
     counts = dict.fromkeys(kinds, 0)
     for doc, records in docs:
@@ -66,29 +73,40 @@ def write_run(
     sink.write(list(rejects))
     counts["reject"] = len(rejects)
     sink.close()
-    manifest: dict[str, Any] = {
-        "run_id": folder.name,
-        "schema_version": "1",
-        "docmill_version": "0.1.0",
-        "started": "2026-11-26T10:00:00+00:00",
-        "finished": "2026-11-26T10:00:02+00:00",
-        "seconds": 2.0,
-        "n_inputs": len(docs) + len(rejects),
-        "documents": len(docs),
-        "rejects": len(rejects),
-        "plugins": {"extract_entities": "0.1.0", "extract_quotes": "0.1.0"},
-        "counts": counts,
-        "files": {k: t.file_name() for k, t in sorted(kinds.items())},
-        "timings": {
-            "load": 0.1,
-            "clean": 0.05,
-            "segment": 0.2,
-            "extract": 1.2,
-            "validate": 0.1,
-            "export": 0.05,
-        },
-    }
-    write_json_atomic(folder / MANIFEST, manifest)
+    inputs: list[dict[str, Any]] = [
+        {"source": doc.source, "sha256": doc.sha256, "status": "document", "id": doc.id}
+        for doc, _ in docs
+    ]
+    inputs += [
+        {"source": r.source, "sha256": r.sha256, "status": "reject", "id": None} for r in rejects
+    ]
+    manifest = Manifest.model_validate(
+        {
+            "run_id": folder.name,
+            "schema_version": "1",
+            "docmill_version": "0.1.0",
+            "started": "2026-11-26T10:00:00+00:00",
+            "finished": "2026-11-26T10:00:02+00:00",
+            "seconds": 2.0,
+            "batch_size": 64,
+            "inputs": inputs,
+            "n_inputs": len(docs) + len(rejects),
+            "documents": len(docs),
+            "rejects": len(rejects),
+            "plugins": {"extract_entities": "0.1.0", "extract_quotes": "0.1.0"},
+            "counts": counts,
+            "files": {k: t.file_name() for k, t in sorted(kinds.items())},
+            "timings": {
+                "load": 0.1,
+                "clean": 0.05,
+                "segment": 0.2,
+                "extract": 1.2,
+                "validate": 0.1,
+                "export": 0.05,
+            },
+        }
+    )
+    write_manifest(folder, manifest)
     return folder
 
 
@@ -206,3 +224,33 @@ def hostile_run(out: Path) -> tuple[Path, Document, list[Record]]:
         ],
     )
     return folder, doc, records
+
+
+class Money(Span):
+    """A plugin's own span kind (as an extractor package would declare it)."""
+
+    kind: Literal["money"] = "money"
+    amount: float
+    currency: str
+    report_fields: ClassVar[tuple[str, ...]] = ("amount", "currency")
+
+
+def money_run(out: Path) -> Path:
+    """A run of one document with an entity and a plugin's ``money`` span (12.50 EUR)."""
+    doc = document("The harbour board spent 12.50 EUR on Monday.\n", "Harbour board")
+    start = doc.text.index("12.50 EUR")
+    money = Money(
+        doc_id=doc.id,
+        id="m1",
+        start=start,
+        end=start + 9,
+        text="12.50 EUR",
+        amount=12.5,
+        currency="EUR",
+        plugin="money",
+    )
+    return write_run(
+        out / "20261126T100000000000Z-money0",
+        [(doc, [entity(doc, "harbour board", "ORG"), money])],
+        plugin_kinds=[Money],
+    )

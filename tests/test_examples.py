@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import subprocess
 import sys
@@ -108,9 +109,10 @@ def test_trace_refuses_what_it_cannot_trace(tmp_path: Path) -> None:
     runner = CliRunner()
     not_a_run = runner.invoke(app, ["trace", f"{loose}:1"])
     assert not_a_run.exit_code == EXIT_USAGE and "not a complete run folder" in not_a_run.output
-    (tmp_path / "manifest.json").write_text(
-        '{"run_id": "r1", "docmill_version": "0.1.0", "plugins": {"money": "0.1.0"}}'
-    )
+    # a complete manifest (that of a docmill 0.1.0 run) naming run r1 and the money plugin
+    manifest = json.loads((ROOT / "tests" / "fixtures" / "run-0.1.0" / "manifest.json").read_text())
+    manifest |= {"run_id": "r1", "docmill_version": "0.1.0", "plugins": {"money": "0.1.0"}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     traced = runner.invoke(app, ["trace", str(loose)])
     assert traced.exit_code == 0, traced.output
     assert '"plugin_version": "0.1.0"' in traced.stdout and '"run_id": "r1"' in traced.stdout

@@ -10,7 +10,7 @@ import re
 import shutil
 import tracemalloc
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from docmill.records import DateMention, Document, Finding, Record, sort_key
 from docmill.report import REPORT, NotARunError, render, report_data, write_report
-from docmill.runs.folder import read_manifest
+from docmill.runs.manifest import read_manifest
 from tests.conftest import SEEDS, RunResult
-from tests.report_folders import document, entity, hostile_run, write_run
+from tests.report_folders import Money, document, entity, hostile_run, money_run, write_run
 
 DATA_BLOCK = re.compile(
     r'<script type="application/json" id="docmill-data">(.*?)</script>', re.DOTALL
@@ -131,7 +131,7 @@ def test_records_out_of_document_order_give_the_same_report(tmp_path: Path) -> N
 
     messy = tmp_path / "messy" / folder.name
     shutil.copytree(folder, messy)
-    for kind, name in read_manifest(messy)["files"].items():
+    for kind, name in read_manifest(messy).files.items():
         if kind in ("document", "reject"):
             continue
         per_doc: dict[str, list[bytes]] = {}
@@ -166,6 +166,28 @@ def test_the_report_streams_one_document_at_a_time(tmp_path: Path) -> None:
     page = path.read_text(encoding="utf-8")
     assert [b["text"] for b in _doc_blocks(page)] == [doc.text for doc, _ in docs]
     assert page == render(report_data(folder))
+
+
+def test_a_plugin_span_kind_is_drawn_with_the_fields_its_record_type_names(
+    tmp_path: Path,
+) -> None:
+    folder = money_run(tmp_path)
+    page = write_report(folder, kinds={"money": Money}).read_text(encoding="utf-8")
+    summary = json.loads(DATA_BLOCK.findall(page)[0])
+    assert summary["kinds"] == ["entity", "money"]
+    assert summary["fields"] == {"entity": ["label", "canonical"], "money": ["amount", "currency"]}
+    (body,) = _doc_blocks(page)
+    spans = {summary["kinds"][row[0]]: row for row in body["spans"]}
+    start = body["text"].index("12.50 EUR")
+    money_plugin = summary["sources"].index("money")
+    assert spans["money"] == [1, start, start + 9, money_plugin, 12.5, "EUR"]
+    assert spans["entity"][4:] == ["ORG", None]  # canonical = its text: left to the page
+    assert page == render(report_data(folder, kinds={"money": Money}))
+
+    # A kind whose model is unknown here (plugin not installed) is drawn by its offsets.
+    bare = report_data(folder, kinds={})
+    assert bare["fields"]["money"] == []
+    assert [row[4:] for row in bare["bodies"][0]["spans"] if row[0] == 1] == [[None, None]]
 
 
 def test_a_failed_write_leaves_the_old_report_and_no_temporary_file(tmp_path: Path) -> None:
@@ -237,3 +259,49 @@ def test_every_run_writes_the_report_and_the_cli_rebuilds_it(
     assert cli.exit_code == 0, cli.output
     assert cli.output.strip() == str(report)
     assert report.read_bytes() == built
+
+
+class _MoneyExtractor:
+    """A plugin with its own span kind: pound amounts as ``money`` records."""
+
+    from docmill.hookspecs import hookimpl
+
+    @hookimpl
+    def record_types(self) -> list[type[Record]]:
+        return [Money]
+
+    @hookimpl
+    def extract(self, doc: Any) -> Iterator[Money]:
+        for m in re.finditer(r"£(\d[\d,]*)", doc.text):
+            number = m[1].rstrip(",")
+            end = m.start(1) + len(number)
+            amount = float(number.replace(",", ""))
+            yield Money(start=m.start(), end=end, amount=amount, currency="GBP")
+
+
+@pytest.mark.flow
+def test_a_runs_report_draws_a_plugins_span_kind_with_its_fields(
+    run_flow: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    from docmill.cli import app
+    from docmill.testing import registered
+
+    out = tmp_path / "out"
+    with registered(("money", _MoneyExtractor())):
+        result = run_flow([SEEDS / "harbour_bridge_reopens.txt"], out)
+        report = result.folder / REPORT
+        built = report.read_bytes()
+        report.unlink()  # `docmill report` with the plugin installed: the same bytes
+        cli = CliRunner().invoke(app, ["report", str(result.folder)])
+        assert cli.exit_code == 0, cli.output
+        assert report.read_bytes() == built
+    moneys = result.records("money")
+    assert moneys and all(m["plugin"] == "money" for m in moneys)
+    page = built.decode("utf-8")
+    summary = json.loads(DATA_BLOCK.findall(page)[0])
+    assert summary["fields"]["money"] == ["amount", "currency"]
+    money = summary["kinds"].index("money")
+    (body,) = _doc_blocks(page)
+    drawn = [(row[1], row[2], row[4], row[5]) for row in body["spans"] if row[0] == money]
+    assert drawn == [(m["start"], m["end"], m["amount"], "GBP") for m in moneys]
+    assert all(body["text"][m["start"] : m["end"]].startswith("£") for m in moneys)

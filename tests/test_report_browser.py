@@ -21,7 +21,7 @@ import pytest
 from docmill.report import write_report
 from scripts.chromium import CHROMIUM, FLAGS
 from tests.conftest import ROOT, RunResult
-from tests.report_folders import hostile_run
+from tests.report_folders import Money, hostile_run, money_run
 
 SCREENSHOT = ROOT / "docs" / "report.png"
 
@@ -223,3 +223,17 @@ def test_filters_and_search_and_lazy_sections(
     assert r.page.inner_text("#shown") == "1 of 2 documents"
     r.page.fill("#search", "")
     assert r.page.inner_text("#shown") == "2 documents"
+
+
+def test_a_plugin_span_kind_shows_the_fields_its_record_type_names(
+    tmp_path: Path, open_report: Callable[..., Opened]
+) -> None:
+    r = open_report(write_report(money_run(tmp_path), kinds={"money": Money}))
+    shown = r.js(
+        """() => Array.from(document.querySelectorAll('details.doc[open] .span-other'))
+        .map((n) => ({ kind: n.dataset.kind, text: n.textContent, title: n.title }))"""
+    )
+    assert shown == [
+        {"kind": "money", "text": "12.50 EUR", "title": "money · amount: 12.5 · currency: EUR"}
+    ]
+    assert r.requests == [r.url] and r.errors == []

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from docmill.cli import EXIT_OK, EXIT_REJECTS, app
 from docmill.engine import stages
 from docmill.plugins import PluginLoadWarning, build_manager
-from docmill.runs.folder import latest_run, read_manifest
+from docmill.runs.folder import latest_run
+from docmill.runs.manifest import read_manifest
 from tests.conftest import SEEDS
 
 runner = CliRunner()
@@ -85,8 +86,8 @@ def test_cli_run_from_a_hostile_folder_loads_no_planted_code_and_writes_only_its
     run = latest_run(work / "out")
     assert run is not None
     manifest = read_manifest(run)
-    assert "evil" not in manifest["plugins"] and "kaput" not in manifest["plugins"]
-    sources = {i["source"] for i in manifest["inputs"]}
+    assert "evil" not in manifest.plugins and "kaput" not in manifest.plugins
+    sources = {i.source for i in manifest.inputs}
     assert {"-inputs/conftest.py", "-inputs/plugins/evil.py", "-inputs/docmill_evil.py"} <= sources
     # nothing written outside the output folder
     after = {p for p in tmp_path.rglob("*")}

@@ -22,7 +22,7 @@ import pytest
 from docmill.engine.stages import record_kinds
 from docmill.orchestration.artifacts import ARTIFACT_KEY
 from docmill.plugins import build_manager
-from docmill.runs.folder import MANIFEST, read_manifest
+from docmill.runs.manifest import MANIFEST, read_manifest
 from docmill.runs.validate import validate_run
 from tests.conftest import SEEDS
 
@@ -97,8 +97,8 @@ def test_serve_fires_on_schedule_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
     kinds = record_kinds(build_manager(disable=["extract_entities"]))
     for run in runs:
         assert validate_run(run, kinds)["document"] == 1
-    later = read_manifest(runs[1])
-    assert later["cache"]["reused"] == 1  # a scheduled rerun reuses the unchanged document
+    later = read_manifest(runs[1]).cache  # a scheduled rerun reuses the unchanged document
+    assert later is not None and later.reused == 1
 
     # the server's own database: runs of the deployment, their summaries, not paused
     completed = _completed_runs(tmp_path)

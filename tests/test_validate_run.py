@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,13 +10,19 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+import docmill
 from docmill.cli import EXIT_INVALID, app
 from docmill.engine.stages import record_kinds
+from docmill.hashing import sha256_file
 from docmill.plugins import build_manager
+from docmill.records import CORE_RECORD_TYPES, Document, Entity
+from docmill.runs.manifest import manifest_bytes, read_manifest
 from docmill.runs.validate import RunInvalid, validate_run
 from tests.conftest import SEEDS, RunResult
 
 pytestmark = pytest.mark.flow
+
+CORE = {t.kind_name(): t for t in CORE_RECORD_TYPES}
 
 
 @pytest.fixture
@@ -39,7 +44,7 @@ def _rewrite(folder: Path, file_name: str, edit: Callable[[list[bytes]], list[by
     path = folder / file_name
     path.write_bytes(b"".join(line + b"\n" for line in edit(path.read_bytes().splitlines())))
     manifest = orjson.loads((folder / "manifest.json").read_bytes())
-    manifest["hashes"][file_name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest["hashes"][file_name] = sha256_file(path)
     (folder / "manifest.json").write_bytes(orjson.dumps(manifest))
 
 
@@ -57,8 +62,20 @@ def _check(folder: Path) -> dict[str, int]:
     return validate_run(folder, record_kinds(build_manager()))
 
 
-def test_a_fresh_run_validates(run_folder: Path) -> None:
-    manifest = orjson.loads((run_folder / "manifest.json").read_bytes())
+def test_a_fresh_run_validates_and_reads_back_typed(run_folder: Path) -> None:
+    # manifest.json is the typed Manifest, byte for byte
+    raw = (run_folder / "manifest.json").read_bytes()
+    assert manifest_bytes(read_manifest(run_folder)) == raw
+    run = docmill.read_run(run_folder)
+    docs = {d.id: d for d in run.records(Document)}
+    for kind in run.kinds:
+        records = list(run.records(kind))
+        assert len(records) == run.manifest.counts[kind]
+        assert all(type(r) is CORE[kind] for r in records)
+    for entity in run.records(Entity):  # offsets index the source text
+        assert docs[entity.doc_id].text[entity.start : entity.end].strip()
+        assert entity.start < entity.end <= len(docs[entity.doc_id].text)
+    manifest = orjson.loads(raw)
     checked = _check(run_folder)
     assert checked == {k: n for k, n in manifest["counts"].items() if k in checked}
     assert checked["document"] == 2 and checked["reject"] == 1

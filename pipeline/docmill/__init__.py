@@ -1,9 +1,11 @@
 """docmill: documents in, typed and offset-exact records out.
 
-The public API for plugin authors and embedders.
+The public API for plugin authors and embedders: everything a plugin needs is
+importable from here (the built-in plugins import nothing else).
 """
 
 from docmill.hookspecs import PROJECT, hookimpl, hookspec
+from docmill.metadata import iso_date, language_tag, person, plain
 from docmill.records import (
     SCHEMA_VERSION,
     DateMention,
@@ -18,6 +20,9 @@ from docmill.records import (
     Segment,
     Span,
 )
+from docmill.report import write_report
+from docmill.runs.manifest import Manifest
+from docmill.runs.read import Run, read_run
 from docmill.sinks import RunInfo, Sink
 from docmill.sources import Source
 from docmill.text import CleanText, EditedText
@@ -33,9 +38,11 @@ __all__ = [
     "EditedText",
     "Entity",
     "Finding",
+    "Manifest",
     "Quote",
     "Record",
     "Reject",
+    "Run",
     "RunInfo",
     "Segment",
     "Sink",
@@ -43,4 +50,10 @@ __all__ = [
     "Span",
     "hookimpl",
     "hookspec",
+    "iso_date",
+    "language_tag",
+    "person",
+    "plain",
+    "read_run",
+    "write_report",
 ]

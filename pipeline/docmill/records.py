@@ -44,6 +44,9 @@ class Record(BaseModel):
 
     #: Order of the fields in a span's id; subclasses may add a field (label).
     id_fields: ClassVar[tuple[str, ...]] = ()
+    #: The fields report.html shows on each span of this kind, in this order (a
+    #: plugin's span kind names its own, e.g. ``("amount", "currency")``).
+    report_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def kind_name(cls) -> str:
@@ -95,6 +98,7 @@ class Edit(DocRecord):
     end: int = Field(ge=0)
     replacement: str
     reason: str
+    report_fields: ClassVar[tuple[str, ...]] = ("replacement", "reason")
 
 
 class Span(DocRecord):
@@ -129,6 +133,7 @@ class Entity(Span):
     label: str
     canonical: str = ""
     id_fields: ClassVar[tuple[str, ...]] = ("label",)
+    report_fields: ClassVar[tuple[str, ...]] = ("label", "canonical")
 
 
 class Quote(Span):
@@ -137,6 +142,7 @@ class Quote(Span):
     kind: Literal["quote"] = "quote"
     speaker: str | None = None
     cue: str | None = None
+    report_fields: ClassVar[tuple[str, ...]] = ("speaker", "cue")
 
 
 class DateMention(Span):
@@ -144,6 +150,7 @@ class DateMention(Span):
 
     kind: Literal["date"] = "date"
     value: str | None = None
+    report_fields: ClassVar[tuple[str, ...]] = ("value",)
 
 
 def _without_traceback_if_none(data: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from docmill.hookspecs import hookimpl
-from docmill.report import write_report
-from docmill.sinks import RunInfo
+from docmill import Manifest, RunInfo, hookimpl, write_report
 
 
 @hookimpl
 def run_complete(run: RunInfo, manifest: dict[str, Any]) -> None:
-    write_report(run.folder, manifest)
+    write_report(run.folder, Manifest.model_validate(manifest), kinds=run.kinds)

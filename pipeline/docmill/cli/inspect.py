@@ -21,14 +21,15 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from docmill.runs.folder import MANIFEST, latest_run, read_manifest
+    from docmill.runs.folder import latest_run
+    from docmill.runs.manifest import MANIFEST, read_manifest
     from docmill.runs.summary import summary_rows
 
     folder = run_dir or latest_run(out or load_settings().out)
     if folder is None or not (folder / MANIFEST).is_file():
         usage("no complete run found" if folder is None else f"{folder} is not a run folder")
     m = read_manifest(folder)
-    table = Table(title=f"run {m['run_id']}", show_header=True, min_width=48)
+    table = Table(title=f"run {m.run_id}", show_header=True, min_width=48)
     table.add_column("what")
     table.add_column("value", justify="right")
     for what, value in summary_rows(m):  # the rows of the run's Prefect artifact too

@@ -14,7 +14,6 @@ through :mod:`docmill.engine.workers` when a time limit applies.
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from docmill.engine.failures import (
 from docmill.engine.kinds import record_kinds
 from docmill.engine.stage import Stage
 from docmill.engine.state import DocState
+from docmill.hashing import sha256_bytes
 from docmill.language import detect as detect_language
 from docmill.pages import page_at, page_ranges
 from docmill.plugins import Manager
@@ -127,7 +127,7 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
     state.input = None
     if source is None:
         return
-    sha = state.sha256 = hashlib.sha256(source.data).hexdigest()
+    sha = state.sha256 = sha256_bytes(source.data)
     if not source.data.strip():
         state.fail("load", FRAMEWORK, "the file is empty (no text to process)")
         return

@@ -7,17 +7,19 @@ temporary Prefect database, so the run folder is always the record of a run.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
+from docmill.runs.manifest import Manifest
 from docmill.runs.summary import summary_rows
 
 #: Prefect artifact keys allow lowercase letters, digits and dashes only.
 ARTIFACT_KEY = "docmill-run-summary"
 
 
-async def publish_summary(manifest: dict[str, Any]) -> None:
-    """Publish the run summary as a Prefect table artifact (a failure is only logged).
+async def publish_summary(manifest: Manifest, folder: Path) -> None:
+    """Publish the summary of the run in ``folder`` as a Prefect table artifact.
 
+    A failure is only logged.
     Must be awaited inside the flow run. The run folder is already complete when
     this is called: the artifact is a view of it, never the only copy.
     """
@@ -26,8 +28,8 @@ async def publish_summary(manifest: dict[str, Any]) -> None:
 
     table = [{"what": what, "value": value} for what, value in summary_rows(manifest)]
     description = (
-        f"docmill run `{manifest['run_id']}`: {manifest['documents']} documents, "
-        f"{manifest['rejects']} rejects -> `{manifest.get('folder', '')}`"
+        f"docmill run `{manifest.run_id}`: {manifest.documents} documents, "
+        f"{manifest.rejects} rejects -> `{folder}`"
     )
     try:
         await acreate_table_artifact(table=table, key=ARTIFACT_KEY, description=description)

@@ -36,8 +36,9 @@ from docmill.orchestration.writer import RunWriter
 from docmill.plugins import Manager
 from docmill.runs import cache
 from docmill.runs.folder import RunFolder, new_run_id
+from docmill.runs.manifest import CacheInfo
 from docmill.runs.summary import file_hashes
-from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT, check_plugin_settings
+from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT
 from docmill.sinks import RunInfo
 from docmill.sources import InputFile, discover
 
@@ -99,7 +100,7 @@ async def docmill_flow(
     out_dir = Path(out)
     dis, onl = selection(disable or (), only or None)
     mgr = get_manager(dis, onl)
-    checked = check_plugin_settings(mgr.ordered("settings_model"))
+    checked = mgr.settings(reload=True)
     items = discover(
         paths, exclude=[out_dir], include_globs=include or (), exclude_globs=exclude or ()
     )
@@ -174,23 +175,24 @@ async def docmill_flow(
             raise RuntimeError(f"internal error: {len(order)} inputs were never written")
         run.close()
         manifest = run.manifest(started, batch_size, len(items))
-        manifest["cache"] = {
-            "fingerprint": fingerprint,
-            "full": full,
-            "reused": run.reused,
-            "reprocessed": len(items) - run.reused,
-        }
-        _run_complete(mgr, run.info, manifest)
-        manifest["hashes"] = file_hashes(folder.tmp)  # after every file is written
+        reuse = CacheInfo(
+            fingerprint=fingerprint,
+            full=full,
+            reused=run.reused,
+            reprocessed=len(items) - run.reused,
+        )
+        manifest = manifest.model_copy(update={"cache": reuse})
+        _run_complete(mgr, run.info, manifest.to_dict())
+        # after every file is written
+        manifest = manifest.model_copy(update={"hashes": file_hashes(folder.tmp)})
         final = folder.finish(manifest)
     except BaseException:
         folder.abandon()
         raise
     finally:
         client.close()
-    manifest["folder"] = str(final)
-    await publish_summary(manifest)
-    return manifest
+    await publish_summary(manifest, final)
+    return {**manifest.to_dict(), "folder": str(final)}
 
 
 def _last_result(futures: list[PrefectFuture[Timed]]) -> Timed:

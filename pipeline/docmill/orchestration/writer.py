@@ -18,6 +18,7 @@ from docmill.plugins import Manager, __version__
 from docmill.records import SCHEMA_VERSION, Record
 from docmill.runs.cache import Reused
 from docmill.runs.folder import RunFolder
+from docmill.runs.manifest import Manifest
 from docmill.sinks import RunInfo, Sink
 
 #: The stages whose seconds a manifest records, in the order they run: the
@@ -97,23 +98,23 @@ class RunWriter:
             sink.close()
         self.timings["export"] += time.perf_counter() - t0
 
-    def manifest(self, started: datetime, batch_size: int, n_inputs: int) -> dict[str, Any]:
+    def manifest(self, started: datetime, batch_size: int, n_inputs: int) -> Manifest:
         """The run's manifest so far: everything but ``cache`` and ``hashes``."""
         finished = datetime.now(UTC)
-        return {
-            "run_id": self.folder.run_id,
-            "schema_version": SCHEMA_VERSION,
-            "docmill_version": __version__,
-            "started": started.isoformat(),
-            "finished": finished.isoformat(),
-            "seconds": round((finished - started).total_seconds(), 3),
-            "batch_size": batch_size,
-            "inputs": self.inputs,
-            "n_inputs": n_inputs,
-            "documents": self.counts.get("document", 0),
-            "rejects": self.counts.get("reject", 0),
-            "plugins": self.mgr.versions(),
-            "counts": dict(sorted(self.counts.items())),
-            "files": {kind: t.file_name() for kind, t in sorted(self.kinds.items())},
-            "timings": {k: round(v, 4) for k, v in self.timings.items()},
-        }
+        return Manifest(
+            run_id=self.folder.run_id,
+            schema_version=SCHEMA_VERSION,
+            docmill_version=__version__,
+            started=started,
+            finished=finished,
+            seconds=round((finished - started).total_seconds(), 3),
+            batch_size=batch_size,
+            inputs=self.inputs,
+            n_inputs=n_inputs,
+            documents=self.counts.get("document", 0),
+            rejects=self.counts.get("reject", 0),
+            plugins=self.mgr.versions(),
+            counts=dict(sorted(self.counts.items())),
+            files={kind: t.file_name() for kind, t in sorted(self.kinds.items())},
+            timings={k: round(v, 4) for k, v in self.timings.items()},
+        )

@@ -18,7 +18,6 @@ duplicate check of the flow sees it.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import os
 import re
@@ -34,9 +33,12 @@ import orjson
 from docmill import records as records_module
 from docmill import text as text_module
 from docmill.engine import STAGE_CODE, STAGES
+from docmill.hashing import sha256_bytes, sha256_file
 from docmill.plugins import Manager, __version__
 from docmill.records import SCHEMA_VERSION, Record, sort_key
-from docmill.runs.folder import MANIFEST, PARTIAL_PREFIX, read_manifest
+from docmill.runs.folder import PARTIAL_PREFIX
+from docmill.runs.jsonl import lines_with_offsets, parse_object
+from docmill.runs.manifest import MANIFEST, Manifest, read_manifest
 from docmill.sources import InputFile
 
 #: How many of the newest run folders are searched for reusable documents.
@@ -47,7 +49,7 @@ def _file_digest(path: str | None) -> str:
     if not path:
         return "no-source"
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return sha256_file(Path(path))
     except OSError:
         return "unreadable"
 
@@ -113,7 +115,7 @@ def fingerprint(mgr: Manager, plugin_settings: dict[str, Any], kinds: Iterable[s
         "framework": framework,
         "packages": installed_packages(),
     }
-    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return sha256_bytes(orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
 
 
 @dataclass
@@ -131,24 +133,26 @@ class _RunIndex:
                 if kind == "reject":
                     continue
                 key = "id" if kind == "document" else "doc_id"
-                self.ranges[kind] = _scan(self.folder / name, key)
+                self.ranges[kind] = byte_ranges_by_document(self.folder / name, key)
         return self.ranges
 
 
-def _scan(path: Path, key: str) -> dict[str, list[tuple[int, int]]]:
+def byte_ranges_by_document(path: Path, key: str) -> dict[str, list[tuple[int, int]]]:
+    """Document id -> the ``(start, end)`` byte ranges of its lines in the JSONL file ``path``.
+
+    A line belongs to the document its field ``key`` names (``id`` in documents.jsonl,
+    ``doc_id`` elsewhere); adjacent lines of one document make one range.
+    """
     found: dict[str, list[tuple[int, int]]] = {}
-    pos = 0
-    with path.open("rb") as fh:
-        for line in fh:
-            end = pos + len(line)
-            doc_id = orjson.loads(line).get(key)
-            if isinstance(doc_id, str):
-                spans = found.setdefault(doc_id, [])
-                if spans and spans[-1][1] == pos:
-                    spans[-1] = (spans[-1][0], end)
-                else:
-                    spans.append((pos, end))
-            pos = end
+    for pos, line in lines_with_offsets(path):
+        end = pos + len(line)
+        doc_id = parse_object(line, f"{path}, byte {pos}").get(key)
+        if isinstance(doc_id, str):
+            spans = found.setdefault(doc_id, [])
+            if spans and spans[-1][1] == pos:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((pos, end))
     return found
 
 
@@ -185,8 +189,8 @@ class Reused:
         return [document, *sorted(others, key=sort_key)]
 
 
-def _candidate_runs(out: Path, fp: str) -> list[tuple[_RunIndex, dict[str, Any]]]:
-    found: list[tuple[_RunIndex, dict[str, Any]]] = []
+def _candidate_runs(out: Path, fp: str) -> list[tuple[_RunIndex, Manifest]]:
+    found: list[tuple[_RunIndex, Manifest]] = []
     if not out.is_dir():
         return found
     manifests = sorted(
@@ -199,9 +203,9 @@ def _candidate_runs(out: Path, fp: str) -> list[tuple[_RunIndex, dict[str, Any]]
             manifest = read_manifest(path.parent)
         except (OSError, ValueError):
             continue
-        if manifest.get("cache", {}).get("fingerprint") != fp:
+        if manifest.cache is None or manifest.cache.fingerprint != fp:
             continue
-        found.append((_RunIndex(path.parent, dict(manifest["files"])), manifest))
+        found.append((_RunIndex(path.parent, dict(manifest.files)), manifest))
     return found
 
 
@@ -209,7 +213,7 @@ def _sha256(item: InputFile, max_bytes: int) -> str | None:
     try:
         if item.path.stat().st_size > max_bytes:
             return None
-        return hashlib.sha256(item.path.read_bytes()).hexdigest()
+        return sha256_bytes(item.path.read_bytes())
     except OSError:
         return None
 
@@ -227,9 +231,9 @@ def plan(items: Sequence[InputFile], out: Path, fp: str, max_bytes: int) -> dict
         return {}
     known: dict[tuple[str, str], tuple[_RunIndex, str]] = {}
     for index, manifest in reversed(runs):  # newest last, so it wins
-        for entry in manifest.get("inputs", []):
-            if entry.get("status") == "document" and entry.get("sha256") and entry.get("id"):
-                known[(entry["source"], entry["sha256"])] = (index, entry["id"])
+        for entry in manifest.inputs:
+            if entry.status == "document" and entry.sha256 and entry.id:
+                known[(entry.source, entry.sha256)] = (index, entry.id)
     reusable: dict[str, Reused] = {}
     seen: set[str] = set()
     for item in items:

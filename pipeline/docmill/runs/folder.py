@@ -19,12 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import orjson
+from docmill.runs.atomic import fsync_path, write_bytes_atomic
+from docmill.runs.manifest import MANIFEST, Manifest, write_manifest
 
 LATEST = "LATEST"
-MANIFEST = "manifest.json"
 PARTIAL_PREFIX = ".partial-"
 #: A ``.partial-*`` folder younger than this is never removed (it may be a run that
 #: has made its folder but not locked it yet).
@@ -35,38 +34,6 @@ def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unique run id: UTC time plus a random suffix."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{stamp}-{secrets.token_hex(3)}"
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file's (or a folder's) contents to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:  # some file systems cannot fsync a folder; the rename still is atomic
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` through a uniquely named temporary file, flushed, then a rename.
-
-    Readers see the old content or the new, never a part; two writers (threads or
-    processes) never share a temporary file.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file and a rename."""
-    write_bytes_atomic(
-        path, orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-    )
 
 
 @contextmanager
@@ -151,7 +118,7 @@ class RunFolder:
             os.close(self._lock)
             self._lock = None
 
-    def finish(self, manifest: dict[str, Any]) -> Path:
+    def finish(self, manifest: Manifest) -> Path:
         """Write the manifest, publish the folder under its final name, point LATEST at it.
 
         Every file is flushed to the disk before the manifest is written, and the
@@ -161,15 +128,15 @@ class RunFolder:
         """
         for path in sorted(self.tmp.iterdir()):
             if path.is_file():
-                _fsync(path)
-        write_json_atomic(self.tmp / MANIFEST, manifest)
+                fsync_path(path)
+        write_manifest(self.tmp, manifest)
         os.replace(self.tmp, self.final)
         self._unlock()
         with _locked(self.out):
             current = _pointer(self.out)
             if current is None or current <= self.run_id:
                 write_bytes_atomic(self.out / LATEST, f"{self.run_id}\n".encode())
-        _fsync(self.out)
+        fsync_path(self.out)
         return self.final
 
     def abandon(self) -> None:
@@ -195,8 +162,3 @@ def latest_run(out: Path) -> Path | None:
         return out / name
     runs = sorted(p for p in out.glob("*/" + MANIFEST) if not p.parent.name.startswith("."))
     return runs[-1].parent if runs else None
-
-
-def read_manifest(run: Path) -> dict[str, Any]:
-    data: dict[str, Any] = orjson.loads((run / MANIFEST).read_bytes())
-    return data

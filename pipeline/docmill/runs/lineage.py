@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from docmill.engine.stages import FRAMEWORK
-from docmill.runs.folder import MANIFEST, read_manifest
+from docmill.runs.jsonl import JsonlError, lines_with_offsets, parse_object
+from docmill.runs.manifest import MANIFEST, Manifest, ManifestError, read_manifest
 
 
 class LineageError(LookupError):
@@ -53,14 +52,13 @@ class Lineage:
         }
 
 
-def producer_version(manifest: dict[str, Any], plugin: str) -> str:
+def producer_version(manifest: Manifest, plugin: str) -> str:
     """The version of ``plugin`` in a run, from its manifest."""
     if plugin == FRAMEWORK:
-        return str(manifest["docmill_version"])
-    versions: dict[str, str] = manifest.get("plugins", {})
-    if plugin not in versions:
+        return manifest.docmill_version
+    if plugin not in manifest.plugins:
         raise LineageError(f"plugin {plugin!r} is not among the run's plugins ({MANIFEST})")
-    return versions[plugin]
+    return manifest.plugins[plugin]
 
 
 def trace(path: Path, line: int) -> Lineage:
@@ -68,19 +66,29 @@ def trace(path: Path, line: int) -> Lineage:
     folder = path.parent
     if not (folder / MANIFEST).is_file():
         raise LineageError(f"{folder} has no {MANIFEST}: not a complete run folder")
-    lines = path.read_bytes().splitlines()
-    if not 1 <= line <= len(lines):
-        raise LineageError(f"{path.name} has {len(lines)} lines, not a line {line}")
-    record: dict[str, Any] = orjson.loads(lines[line - 1])
-    manifest = read_manifest(folder)
+    try:
+        manifest = read_manifest(folder)
+    except ManifestError as exc:
+        raise LineageError(str(exc)) from None
+    raw, n = None, 0
+    for n, (_, text) in enumerate(lines_with_offsets(path), start=1):
+        if n == line:
+            raw = text
+            break
+    if raw is None or line < 1:
+        raise LineageError(f"{path.name} has {n} lines, not a line {line}")
+    try:
+        record = parse_object(raw, f"{path.name}, line {line}")
+    except JsonlError as exc:
+        raise LineageError(str(exc)) from None
     plugin = str(record.get("plugin") or FRAMEWORK)
     return Lineage(
-        run_id=str(manifest["run_id"]),
+        run_id=manifest.run_id,
         file=path.name,
         line=line,
         kind=str(record.get("kind", "")),
         plugin=plugin,
         plugin_version=producer_version(manifest, plugin),
-        docmill_version=str(manifest["docmill_version"]),
+        docmill_version=manifest.docmill_version,
         record=record,
     )

@@ -7,40 +7,29 @@ shows what a run produced next to its parameters and task timings.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import Any
 
-from docmill.runs.folder import MANIFEST
+from docmill.hashing import sha256_file
+from docmill.runs.manifest import MANIFEST, Manifest
 
 
-def summary_rows(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+def summary_rows(manifest: Manifest) -> list[tuple[str, str]]:
     """(what, value) rows: inputs, documents, rejects, reuse, records per kind, time per stage."""
     rows = [
-        ("inputs", str(manifest["n_inputs"])),
-        ("documents", str(manifest["documents"])),
-        ("rejects", str(manifest["rejects"])),
+        ("inputs", str(manifest.n_inputs)),
+        ("documents", str(manifest.documents)),
+        ("rejects", str(manifest.rejects)),
     ]
-    reuse = manifest.get("cache")
-    if reuse:
-        rows.append(("reused", str(reuse["reused"])))
-        rows.append(("reprocessed", str(reuse["reprocessed"])))
-    for kind, n in manifest["counts"].items():
+    if manifest.cache is not None:
+        rows.append(("reused", str(manifest.cache.reused)))
+        rows.append(("reprocessed", str(manifest.cache.reprocessed)))
+    for kind, n in manifest.counts.items():
         if kind not in ("document", "reject"):
             rows.append((f"{kind} records", str(n)))
-    for stage, secs in manifest["timings"].items():
+    for stage, secs in manifest.timings.items():
         rows.append((f"time {stage}", f"{secs:.3f}s"))
-    rows.append(("wall time", f"{manifest['seconds']:.3f}s"))
+    rows.append(("wall time", f"{manifest.seconds:.3f}s"))
     return rows
-
-
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def file_hashes(folder: Path) -> dict[str, str]:

@@ -106,7 +106,7 @@ def _manager(setup: WorkerSetup, marker: Marker) -> TracedManager:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)  # the parent reported them
         base = build_manager(disable=setup.disable, only=setup.only, extra=extra, order=setup.order)
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
     return TracedManager(**fields, marker=marker)
 
 

@@ -145,6 +145,11 @@
     return { u: (i) => map[Math.min(i, map.length - 1)], n: map.length - 1 };
   }
 
+  function fieldText(value) {
+    if (value === null || value === undefined) return "null";
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+
   function makeNode(item, cont) {
     const [kind, , , plugin, a, b] = item.row;
     let node;
@@ -174,8 +179,10 @@
         node.title = b + ": replaced by " + JSON.stringify(a);
       }
     } else {
+      // a plugin's own kind: the fields its record type names (report_fields), in order
       node = el("span", { class: "span-other", "data-kind": kind, "data-plugin": plugin });
-      node.title = kind;
+      const names = (DATA.fields && DATA.fields[kind]) || [];
+      node.title = [kind, ...names.map((name, i) => name + ": " + fieldText(item.row[4 + i]))].join(" · ");
     }
     node.dataset.rid = item.key;
     node.dataset.start = item.start;
