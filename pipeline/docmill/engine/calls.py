@@ -21,15 +21,6 @@ from docmill.records import Record
 T = TypeVar("T")
 
 
-def is_firstresult(mgr: Manager, hook: str) -> bool:
-    """Whether ``hook``'s spec says its first non-None result is its result."""
-    declared = getattr(mgr, "firstresult", None)  # Manager.firstresult, where it exists
-    if callable(declared):
-        return bool(declared(hook))
-    spec = getattr(mgr.pm.hook, hook).spec
-    return bool(spec is not None and spec.opts.get("firstresult", False))
-
-
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
     """One implementation's call: what the stage made of its result, or why it failed."""
@@ -52,7 +43,7 @@ def call_each(
     converts a result, and may raise like the plugin itself. For a firstresult
     hook, a None result is skipped and the first other one ends the loop.
     """
-    first = is_firstresult(mgr, hook)
+    first = mgr.firstresult(hook)
     for name, fn in mgr.ordered(hook):
         try:
             result = fn(**arguments())
