@@ -139,9 +139,7 @@ def score_document(state: DocState, gold: dict[str, Any], scores: Scores) -> Non
             scores.problems.append(f"{name}: gold sentence not in the text: {sentence[:60]!r}")
         scores.sentences.add(sentence in predicted, f"{name}: {sentence[:70]}")
 
-    pred_names = {
-        r.canonical for r in records if isinstance(r, Entity) and r.label in NAME_LABELS
-    }
+    pred_names = {r.canonical for r in records if isinstance(r, Entity) and r.label in NAME_LABELS}
     gold_names = {c for c, _label in gold.get("entities", [])}
     scores.entity_tp += len(pred_names & gold_names)
     scores.entity_pred += len(pred_names)
@@ -171,9 +169,7 @@ def score_contradictions(state: DocState, gold: dict[str, Any], scores: Scores) 
         for f in state.records
         if isinstance(f, Finding) and f.code == "elapsed-time-contradiction"
     ]
-    spans = [
-        [text[s:e] for s, e in [(f.start or 0, f.end or 0), *f.related]] for f in findings
-    ]
+    spans = [[text[s:e] for s, e in [(f.start or 0, f.end or 0), *f.related]] for f in findings]
     phrases = [c["phrase"] for c in gold.get("contradictions", [])]
     for phrase in phrases:
         hit = any(phrase in span for named in spans for span in named)

@@ -163,7 +163,7 @@ def menus_only_page() -> str:
     """A page of navigation, banners and teasers only: no article to extract."""
     return (
         _head("Home", "2024-05-01", "The Daily Example")
-        + f"<body>\n{_COOKIES}{_NAV}  <div class=\"ad-banner\">Advertisement</div>\n"
+        + f'<body>\n{_COOKIES}{_NAV}  <div class="ad-banner">Advertisement</div>\n'
         + _RELATED
         + _FOOTER
     )
