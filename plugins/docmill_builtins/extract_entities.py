@@ -12,7 +12,7 @@ is put back, "X, Allies" and "Summit in Bucharest" are split, an honorific ("Mrs
 out of a PERSON, "… Summit" is an
 EVENT, hyphenated bodies like "NATO-Ukraine Council" are ORGs, and a missed
 "First Last" is recovered when "Last" is a PERSON elsewhere, and a lone "Last" when
-"First Last" is. Then every mention
+"First Last" is; an acronym defined in parentheses is an entity at every mention. Then every mention
 gets a canonical name within the document (:mod:`docmill_builtins.entity_names`). A
 title-case headline is read with the words the body does not capitalise in lower
 case, so "Central Bank Holds Rates Steady as Inflation Cools" yields no
@@ -33,7 +33,7 @@ from docmill.hookspecs import hookimpl
 from docmill.records import Entity, Segment
 from docmill.settings import plugin_settings
 from docmill.text import CleanText
-from docmill_builtins.entity_names import Mention, canonicalise
+from docmill_builtins.entity_names import Mention, canonicalise, declared_acronyms
 
 NAME = "extract_entities"
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -182,7 +182,25 @@ def repair(text: str, raw: Sequence[Mention]) -> list[Mention]:
         out.append(Mention(hm.start(), hm.end(), label))
     out.extend(_full_names(text, out))
     out.extend(_surnames(text, out))
+    out.extend(_declared_acronyms(text, out))
     return _non_overlapping(out)
+
+
+def _declared_acronyms(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """Every mention of an acronym the text defines ("Renewable Energy Agency (REA)"),
+    with its long form's label, where the model missed it."""
+    declared = declared_acronyms(text)
+    if not declared:
+        return []
+    labels = {" ".join(text[m.start : m.end].split()): m.label for m in mentions}
+    found = []
+    for acronym, long_form in sorted(declared.items()):
+        label = labels.get(long_form, "ORG")
+        if label not in ("ORG", "GPE", "LOC", "FAC", "EVENT", "LAW", "NORP", "PRODUCT"):
+            continue
+        for m in re.finditer(rf"(?<![\w.&-]){re.escape(acronym)}(?![\w&-])", text):
+            found.append(Mention(m.start(), m.end(), label))
+    return found
 
 
 def _surnames(text: str, mentions: Sequence[Mention]) -> list[Mention]:
