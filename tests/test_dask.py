@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import runners
+from docmill.orchestration import runners
 from tests.conftest import SEEDS, RunResult
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
@@ -28,7 +28,7 @@ MODEL_LOG = """
 import os
 from functools import cache
 from pathlib import Path
-from pipeline.hookspecs import hookimpl
+from docmill.hookspecs import hookimpl
 
 @cache
 def load_model():

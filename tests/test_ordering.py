@@ -115,7 +115,7 @@ def test_plugins_outside_their_docmill_versions_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
-    plugin = "from pipeline import hookimpl\n@hookimpl\ndef clean(doc):\n    return []\n"
+    plugin = "from docmill import hookimpl\n@hookimpl\ndef clean(doc):\n    return []\n"
     _install(tmp_path, "old_dist", "raise ImportError('must not be imported')\n", "docmill<0.1")
     _install(tmp_path, "fits_dist", plugin, "docmill>=0.1; python_version >= '3'")
     _install(tmp_path, "old_attr", 'docmill_requires = ">=99"\n' + plugin)
