@@ -120,9 +120,8 @@ def test_real_words_names_and_addresses_are_never_split() -> None:
 
 def test_organisation_after_a_repaired_glue_is_found_whole() -> None:
     from docmill.records import Entity
-    from tests.run_stages import of, run_text
+    from tests.conftest import run_builtins
 
     text = "The plan was negotiated withthe Port Authority over eighteen months.\n"
-    state = run_text(text)
-    orgs = [e for e in of(state, Entity) if e.label == "ORG"]
+    orgs = [e for e in run_builtins(text).records(Entity) if e.label == "ORG"]
     assert [text[e.start : e.end] for e in orgs] == ["Port Authority"]

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.run_stages import run_text
+from tests.conftest import run_builtins
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +65,8 @@ def test_make_eval_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> No
 def test_scores_count_wrong_speakers_dates_and_spurious_entities() -> None:
     module = load_eval()
     text = "Rain Plan\n\n“We are ready for the storm,” said Mayor Lena Fischer on 3 May 2024.\n"
-    state = run_text(text)
+    result = run_builtins(text)
+    assert result.clean is not None
     gold = {
         "document": "seeds/x.txt",
         "sentences": ["Rain Plan", "not a sentence of this text"],
@@ -74,9 +75,26 @@ def test_scores_count_wrong_speakers_dates_and_spurious_entities() -> None:
         "dates": [{"text": "3 May 2024", "value": "2024-05-03"}],
     }
     scores = module.Scores()
-    module.score_document(state, gold, scores)
+    module.score_document(result.output, result.clean.text, gold, scores)
     assert (scores.sentences.hit, scores.sentences.total) == (1, 2)
     assert scores.problems  # the second gold sentence is not in the text
     assert scores.entity_gold == 2 and scores.entity_tp == 1
     assert (scores.quotes.hit, scores.quotes.total) == (0, 1)
     assert (scores.dates.hit, scores.dates.total) == (1, 1)
+
+
+def test_contradictions_are_scored_found_and_false_alarms_counted() -> None:
+    module = load_eval()
+    text = (
+        "Party Marks Anniversary\n\n"
+        "The Green Alliance, founded in 1994, marked its 25th anniversary on Thursday.\n"
+    )
+    result = run_builtins(text, published="2024-10-03")
+    scores = module.Scores()
+    gold = {"document": "eval/articles/x.txt", "contradictions": [{"phrase": "25th anniversary"}]}
+    module.score_contradictions(result.output, gold, scores)
+    assert (scores.contradictions.hit, scores.contradictions.total) == (1, 1)
+    assert scores.false_alarms == []
+    scores = module.Scores()
+    module.score_contradictions(result.output, {"document": "eval/articles/x.txt"}, scores)
+    assert len(scores.false_alarms) == 1

@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Document, Edit
+from docmill import Document, Edit, hookimpl
 from docmill_builtins.glued_words import glued
 
 #: Lower-case words that are never the first half of a brand or identifier.

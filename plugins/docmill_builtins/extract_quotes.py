@@ -31,9 +31,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Entity, Quote, Record, Segment
-from docmill.text import CleanText
+from docmill import CleanText, Entity, Quote, Record, Segment, hookimpl
 from docmill_builtins.speakers import Mention, Speakers
 
 _CUE_WORDS = """

@@ -24,8 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from docmill.hookspecs import hookimpl
-from docmill.records import DateMention, Document, Edit, Entity, Finding, Quote, Record, Segment
+from docmill import DateMention, Document, Edit, Entity, Finding, Quote, Record, Segment, hookimpl
 from docmill_builtins.elapsed import (
     ANCHOR_BEFORE,
     Claim,
