@@ -5,18 +5,23 @@ called directly, exactly as the flow's tasks call them):
 
 * sentence exact-match on the Pragmatic Segmenter English golden rules
   (``../shared/eval/golden_rules_en.json``; a case counts when every sentence matches);
-* for each annotated sample in ``eval/annotations/*.json`` (documents in ``seeds/``):
-  sentence exact-match (gold sentences found exactly among the predicted ones),
-  entity precision/recall by canonical name (named-entity labels only), quote
-  speaker accuracy (gold quotations, matched by their first words, with the right
-  speaker), date accuracy (gold DATE mentions, matched by text, with the right value);
+* for each annotated sample in ``eval/annotations/*.json`` (the seeds in ``seeds/`` and
+  the development set in ``eval/articles/``): sentence exact-match (gold sentences
+  found exactly among the predicted ones), entity precision/recall by canonical name
+  (named-entity labels only), quote speaker accuracy (gold quotations, matched by
+  their first words, with the right speaker), date accuracy (gold DATE mentions,
+  matched by text, with the right value), elapsed-time contradictions found (a
+  finding that quotes the gold phrase) and false alarms (findings quoting none);
+* article text from realistic web pages built around the development set
+  (``eval/web_eval.py``): pages refused, precision and recall by words;
 * the words per second of the extract stage alone (entities, quotes, dates) and of
   the segment stage, over the annotated samples, after the model is loaded.
 
 Annotation format (JSON): ``document`` (path from the project root), ``published``
 (ISO date or null; stands in for loader metadata), ``sentences`` (list of str),
 ``entities`` (list of [canonical, label]), ``quotes`` (list of {starts, speaker}),
-``dates`` (list of {text, value}). Exit code 1 if an annotation does not fit its
+``dates`` (list of {text, value}), ``contradictions`` (list of {phrase}: the stated
+elapsed time a finding must name; optional). Exit code 1 if an annotation does not fit its
 document (a gold sentence that is not in the cleaned text), else 0.
 """
 
@@ -37,9 +42,10 @@ sys.path.insert(0, str(ROOT))
 from docmill.engine import stages  # noqa: E402
 from docmill.engine.stages import DocState  # noqa: E402
 from docmill.plugins import Manager, build_manager  # noqa: E402
-from docmill.records import DateMention, Entity, Quote, Record, Segment  # noqa: E402
+from docmill.records import DateMention, Entity, Finding, Quote, Record, Segment  # noqa: E402
 from docmill.sources import Source  # noqa: E402
 from docmill_builtins.segment_text import paragraphs, sentences  # noqa: E402
+from eval.web_eval import report, score_pages  # noqa: E402
 
 GOLDEN = ROOT.parent / "shared" / "eval" / "golden_rules_en.json"
 ANNOTATIONS = ROOT / "eval" / "annotations"
@@ -74,6 +80,8 @@ class Scores:
     sentences: Tally = field(default_factory=Tally)
     quotes: Tally = field(default_factory=Tally)
     dates: Tally = field(default_factory=Tally)
+    contradictions: Tally = field(default_factory=Tally)
+    false_alarms: list[str] = field(default_factory=list)
     entity_tp: int = 0
     entity_pred: int = 0
     entity_gold: int = 0
@@ -111,7 +119,7 @@ def process(mgr: Manager, path: Path, published: str | None) -> tuple[DocState, 
         state.document = state.document.model_copy(update={"published": published})
     kinds = stages.record_kinds(mgr)
     seconds = {}
-    for stage in ("clean", "segment", "extract"):
+    for stage in ("clean", "segment", "extract", "validate"):
         t0 = time.perf_counter()
         stages.run_stage(stage, mgr, [state], kinds)
         seconds[stage] = time.perf_counter() - t0
@@ -132,9 +140,7 @@ def score_document(
             scores.problems.append(f"{name}: gold sentence not in the text: {sentence[:60]!r}")
         scores.sentences.add(sentence in predicted, f"{name}: {sentence[:70]}")
 
-    pred_names = {
-        r.canonical for r in records if isinstance(r, Entity) and r.label in NAME_LABELS
-    }
+    pred_names = {r.canonical for r in records if isinstance(r, Entity) and r.label in NAME_LABELS}
     gold_names = {c for c, _label in gold.get("entities", [])}
     scores.entity_tp += len(pred_names & gold_names)
     scores.entity_pred += len(pred_names)
@@ -152,6 +158,23 @@ def score_document(
     for d in gold.get("dates", []):
         got = dates.get(d["text"], "(not found)")
         scores.dates.add(got == d["value"], f"{name}: {d['text']} -> {got}")
+    score_contradictions(records, gold, scores)
+
+
+def score_contradictions(records: Sequence[Record], gold: dict[str, Any], scores: Scores) -> None:
+    """Gold elapsed-time contradictions found (a finding's message quotes the gold phrase),
+    and findings that quote none (false alarms)."""
+    name = Path(gold["document"]).name
+    findings = [
+        f for f in records if isinstance(f, Finding) and f.code == "elapsed-time-contradiction"
+    ]
+    phrases = [c["phrase"] for c in gold.get("contradictions", [])]
+    for phrase in phrases:
+        hit = any(phrase in f.message for f in findings)
+        scores.contradictions.add(hit, f"{name}: contradiction missed: {phrase}")
+    for f in findings:
+        if not any(p in f.message for p in phrases):
+            scores.false_alarms.append(f"{name}: false alarm: {f.message}")
 
 
 def run(repeat: int = 3, verbose: bool = False) -> int:
@@ -167,7 +190,7 @@ def run(repeat: int = 3, verbose: bool = False) -> int:
     golds = [json.loads(p.read_text(encoding="utf-8")) for p in annotations]
     scores = Scores()
     words = 0
-    timing = {"segment": 0.0, "extract": 0.0}
+    timing = {"segment": 0.0, "extract": 0.0, "validate": 0.0}
     process(mgr, ROOT / golds[0]["document"], None)  # load the model before timing
     for gold in golds:
         path = ROOT / gold["document"]
@@ -190,12 +213,21 @@ def run(repeat: int = 3, verbose: bool = False) -> int:
     )
     print(f"  quote speaker accuracy:    {q.hit}/{q.total} = {q.rate:.3f}")
     print(f"  date accuracy:             {d.hit}/{d.total} = {d.rate:.3f}")
+    c = scores.contradictions
+    print(
+        f"  elapsed-time contradictions: found {c.hit}/{c.total}, "
+        f"false alarms {len(scores.false_alarms)}"
+    )
     for stage, secs in timing.items():
         rate = words / secs if secs else 0.0
         print(f"  {stage} stage alone: {rate:,.0f} words/s ({words} words, {secs:.2f} s)")
     if verbose:
-        for line in [*s.misses, *scores.entity_misses, *q.misses, *d.misses]:
+        misses = [*s.misses, *scores.entity_misses, *q.misses, *d.misses, *c.misses]
+        for line in [*misses, *scores.false_alarms]:
             print(f"    - {line}")
+    articles = sorted(ROOT.glob("eval/articles/*.txt"))
+    for line in report(score_pages(mgr, articles)):
+        print(line)
     for problem in scores.problems:
         print(f"ANNOTATION PROBLEM: {problem}")
     return 1 if scores.problems else 0

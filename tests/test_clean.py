@@ -95,3 +95,33 @@ def test_unicode_line_separators_become_line_breaks() -> None:
     assert state.clean is not None
     assert state.clean.text == "First line.\nSecond line.\nThird."
     assert {e.reason for e in state.edits} == {"line separator"}
+
+
+def test_lower_case_words_run_together_are_split_by_word_frequency() -> None:
+    text = "The vote followed a meeting ofthe planning committee, held inthe town hall.\n"
+    state = cleaned(text)
+    assert state.clean is not None
+    assert state.clean.text == text.replace("ofthe", "of the").replace("inthe", "in the")
+    glued = [e for e in state.edits if e.reason.startswith("glued")]
+    at = [text.index("ofthe") + 2, text.index("inthe") + 2]
+    assert [(e.start, e.end, e.replacement) for e in glued] == [(a, a, " ") for a in at]
+
+
+def test_real_words_names_and_addresses_are_never_split() -> None:
+    text = (
+        "He walked into the hall and onto the stage; nothing within it could atone "
+        "therein, another cannot. Ofthe Dalby met Tothe. See www.example.org/ofthe or "
+        "mail ofthe@example.org and user_inthe.\n"
+    )
+    state = cleaned(text)
+    assert state.clean is not None and state.clean.text == text
+    assert not [e for e in state.edits if e.reason.startswith("glued")]
+
+
+def test_organisation_after_a_repaired_glue_is_found_whole() -> None:
+    from docmill.records import Entity
+    from tests.conftest import run_builtins
+
+    text = "The plan was negotiated withthe Port Authority over eighteen months.\n"
+    orgs = [e for e in run_builtins(text).records(Entity) if e.label == "ORG"]
+    assert [text[e.start : e.end] for e in orgs] == ["Port Authority"]

@@ -91,3 +91,18 @@ def test_shared_article_done_criteria_for_entities(shared_article: Path) -> None
     assert not [e for e in ents if teaser.start <= e.start < teaser.end]
     glued = [e for e in result.records(Edit) if e.reason.startswith("glued")]
     assert len(glued) == 1 and text[glued[0].start - 3 : glued[0].start + 5] == "andNorth"
+
+
+def test_acronym_defined_in_parentheses_is_its_long_form_at_every_mention() -> None:
+    text = (
+        "Port Plan\n\n"
+        "The Kelvedon Harbour Residents Association (KHRA) opposed the plan on Monday. "
+        "KHRA members met twice, and the KHRA will ask for a review. Its chair said the "
+        "KHRA had 400 members.\n"
+    )
+    entities = run_builtins(text).records(Entity)
+    mentions = [e for e in entities if text[e.start : e.end] == "KHRA"]
+    assert len(mentions) == 4
+    assert {(e.label, e.canonical) for e in mentions} == {
+        ("ORG", "Kelvedon Harbour Residents Association")
+    }

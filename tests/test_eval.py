@@ -26,15 +26,20 @@ def load_eval() -> ModuleType:
 
 def test_every_annotation_names_a_seed_and_has_every_section() -> None:
     files = sorted((ROOT / "eval" / "annotations").glob("*.json"))
-    assert len(files) >= 4
+    assert len(files) >= 25
+    dev_set = 0
     for path in files:
         gold = json.loads(path.read_text(encoding="utf-8"))
         doc = ROOT / gold["document"]
-        assert doc.is_file() and doc.parent.name == "seeds", path
+        assert doc.is_file() and doc.parent.name in ("seeds", "articles"), path
+        dev_set += doc.parent.name == "articles"
         assert gold["sentences"] and gold["entities"] and gold["quotes"] and gold["dates"]
         text = doc.read_text(encoding="utf-8")
         for q in gold["quotes"]:
             assert q["starts"] in text, (path.name, q)
+        for c in gold.get("contradictions", []):
+            assert c["phrase"] in text, (path.name, c)
+    assert dev_set >= 21
 
 
 def test_make_eval_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,7 +51,10 @@ def test_make_eval_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> No
         "entities by canonical name: precision",
         "quote speaker accuracy",
         "date accuracy",
+        "elapsed-time contradictions: found",
         "extract stage alone",
+        "article text by words: precision",
+        "menus-and-banners page refused: True",
     ):
         assert label in out
     if module.GOLDEN.is_file():
@@ -73,3 +81,20 @@ def test_scores_count_wrong_speakers_dates_and_spurious_entities() -> None:
     assert scores.entity_gold == 2 and scores.entity_tp == 1
     assert (scores.quotes.hit, scores.quotes.total) == (0, 1)
     assert (scores.dates.hit, scores.dates.total) == (1, 1)
+
+
+def test_contradictions_are_scored_found_and_false_alarms_counted() -> None:
+    module = load_eval()
+    text = (
+        "Party Marks Anniversary\n\n"
+        "The Green Alliance, founded in 1994, marked its 25th anniversary on Thursday.\n"
+    )
+    result = run_builtins(text, published="2024-10-03")
+    scores = module.Scores()
+    gold = {"document": "eval/articles/x.txt", "contradictions": [{"phrase": "25th anniversary"}]}
+    module.score_contradictions(result.output, gold, scores)
+    assert (scores.contradictions.hit, scores.contradictions.total) == (1, 1)
+    assert scores.false_alarms == []
+    scores = module.Scores()
+    module.score_contradictions(result.output, {"document": "eval/articles/x.txt"}, scores)
+    assert len(scores.false_alarms) == 1

@@ -10,6 +10,7 @@ from docmill.engine.stages import DocState, load_one
 from docmill.plugins import Manager, build_manager
 from docmill.sources import Source
 from tests.format_fixtures import NEWS_BOILERPLATE, NEWS_PARAGRAPHS, news_page
+from tests.web_pages import FURNITURE, article_page, menus_only_page
 
 
 @pytest.fixture(scope="module")
@@ -85,4 +86,57 @@ def test_page_without_main_text_is_a_reject_with_the_reason(mgr: Manager) -> Non
     state = load(mgr, "menu.html", html.encode())
     assert state.document is None and state.reject is not None
     assert (state.reject.stage, state.reject.plugin) == ("load", "load_html")
+    assert "no main text found" in state.reject.error
+
+
+_SENTENCES = (
+    "The ferry between the two islands will run every hour from Monday, the operator said.",
+    "Residents had asked for more crossings after the bridge closed for repairs in March.",
+    "Skipper Hanna Lund said the new timetable would need two more crews over the summer.",
+    "The council will pay for the extra sailings until the bridge reopens next year.",
+)
+
+
+def _body(words: int) -> list[str]:
+    """Paragraphs of about ``words`` words, sentences never cut."""
+    out: list[str] = []
+    while sum(len(p.split()) for p in out) < words:
+        out.append(" ".join(_SENTENCES[: 2 + len(out) % 3]))
+    return out
+
+
+@pytest.mark.parametrize("layout", [0, 1, 2, 3])
+@pytest.mark.parametrize("words", [60, 400, 3000])
+def test_article_pages_of_60_to_3000_words_keep_the_article_and_drop_the_page(
+    mgr: Manager, layout: int, words: int
+) -> None:
+    body = _body(words)
+    html = article_page("Ferry to run every hour", body, "2024-05-01", layout)
+    doc = load(mgr, "ferry.html", html.encode()).document
+    assert doc is not None
+    for paragraph in body:
+        assert paragraph in doc.text
+    for furniture in FURNITURE:
+        assert furniture not in doc.text.replace("Ferry to run every hour", "")
+    assert doc.meta["extraction"] in ("precision", "recall")
+
+
+def test_short_article_that_precision_misses_is_a_document_from_the_recall_pass(
+    mgr: Manager,
+) -> None:
+    body = _body(60)
+    html = article_page("Ferry to run every hour", body, "2024-05-01", layout=3)
+    doc = load(mgr, "short.html", html.encode()).document
+    assert doc is not None and doc.meta["extraction"] == "recall"
+    assert all(paragraph in doc.text for paragraph in body)
+
+
+def test_usual_article_page_uses_the_precision_pass(mgr: Manager) -> None:
+    doc = load(mgr, "tram.html", news_page().encode()).document
+    assert doc is not None and doc.meta["extraction"] == "precision"
+
+
+def test_page_of_menus_and_banners_only_is_still_refused(mgr: Manager) -> None:
+    state = load(mgr, "home.html", menus_only_page().encode())
+    assert state.document is None and state.reject is not None
     assert "no main text found" in state.reject.error

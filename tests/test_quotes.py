@@ -75,3 +75,60 @@ def test_shared_article_quotes_are_all_stoltenberg(shared_article: Path) -> None
     assert [q.cue for q in qs] == ["said", "noted", "emphasized"]
     multi = [q for q in qs if q.text.count("\n\n") == 2]
     assert len(multi) == 1  # the three-paragraph quotation, one span
+
+
+def _speakers(text: str) -> list[tuple[str, str | None, str | None]]:
+    return [(q.text[:12], q.speaker, q.cue) for q in run_builtins(text).records(Quote)]
+
+
+def test_pronoun_goes_to_the_subject_of_the_preceding_sentence_not_the_nearest_name() -> None:
+    text = (
+        "Strike Goes On\n\n"
+        "Union leader Fatima Haddad spoke to the workers on Monday. Haddad rejected the "
+        "proposal put forward by port director Pieter van Dam.\n\n"
+        "“This offer is an insult to every worker here,” she said.\n\n"
+        "Van Dam said the operators had gone as far as they could. “We cannot promise "
+        "that no job will ever change,” he told reporters.\n"
+    )
+    assert _speakers(text) == [
+        ("“This offer ", "Fatima Haddad", "said"),
+        ("“We cannot p", "Pieter van Dam", "told"),
+    ]
+
+
+def test_gendered_pronoun_skips_a_subject_of_the_other_gender() -> None:
+    text = (
+        "Talks Collapse\n\n"
+        "Mrs Clara Jensen opened the new bridge on Tuesday. Mr Tomas Weber, who built it, "
+        "stood beside the engineer Tom Berg.\n\n"
+        "“We will build it together, whatever it costs,” she said.\n"
+    )
+    assert _speakers(text) == [("“We will bui", "Clara Jensen", "said")]
+
+
+def test_role_speaker_is_the_person_given_that_role() -> None:
+    text = (
+        "Flood Warning\n\n"
+        "Anna Kowalski, a spokeswoman for the agency, said teams had worked all night. "
+        "The mayor, Sam Brennan, visited the barriers.\n\n"
+        "“We expect the river to stay high well into the weekend,” the spokeswoman said.\n"
+    )
+    assert _speakers(text) == [("“We expect t", "Anna Kowalski", "said")]
+
+
+def test_role_speaker_with_a_name_in_apposition_is_that_name() -> None:
+    text = (
+        "Puppeteer Dies\n\n"
+        "Ingrid Halvorsen founded the theatre in 1961.\n\n"
+        "“She never stopped making things, even in hospital,” said her daughter, Liv "
+        "Halvorsen, who now directs the theatre.\n"
+    )
+    assert _speakers(text)[0][1] == "Liv Halvorsen"
+
+
+def test_pronoun_with_nobody_before_it_stays_null_with_the_warning() -> None:
+    text = "Quiet Day\n\n“Nothing at all happened here today, nothing,” she said.\n"
+    result = run_builtins(text)
+    (quote,) = result.records(Quote)
+    assert quote.speaker is None and quote.cue == "said"
+    assert any(getattr(r, "code", "") == "quote-without-speaker" for r in result.output)

@@ -8,6 +8,10 @@ and code casing is never touched: "iPhone", "eBay", "iPad" (one-letter prefixes)
 "McDonald", "JavaScript", "YouTube" (the token starts upper-case) and words in
 :data:`KEEP` do not match. Each repair is an insertion of one space (an edit
 with an empty source range), so every other offset maps one to one.
+
+Words glued without any change of case ("a meeting ofthe committee") are split
+where word frequencies say so (:mod:`docmill_builtins.glued_words`, wordfreq), in
+English text only, never inside real words or names.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 from collections.abc import Iterator
 
 from docmill import Document, Edit, hookimpl
+from docmill_builtins.glued_words import glued
 
 #: Lower-case words that are never the first half of a brand or identifier.
 _WORDS = """
@@ -42,6 +47,15 @@ def edits(text: str) -> Iterator[Edit]:
         yield Edit(start=m.end(1), end=m.end(1), replacement=" ", reason=REASON)
 
 
+def lower_case_edits(text: str) -> Iterator[Edit]:
+    """One space insertion per run-together pair of lower-case words ("ofthe")."""
+    for at in glued(text):
+        yield Edit(start=at, end=at, replacement=" ", reason=REASON)
+
+
 @hookimpl
 def clean(doc: Document) -> list[Edit]:
-    return list(edits(doc.text))
+    found = list(edits(doc.text))
+    if (doc.language or "en").startswith("en"):
+        found += lower_case_edits(doc.text)
+    return sorted(found, key=lambda e: e.start)

@@ -160,12 +160,12 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     for i, (m, c) in enumerate(zip(mentions, canon, strict=True)):
         if m.label not in NAME_LABELS or is_acronym[i] or c.isupper():
             continue
-        if m.label == "PERSON" and " " in c:
-            is_person[i] = True
-            continue
-        matches = [f for f in full_names if f != c and f.endswith(" " + c)]
+        # the tail of exactly one longer name, whatever its case ("Van Dam", "Pieter van Dam")
+        matches = [f for f in full_names if f != c and f.lower().endswith(" " + c.lower())]
         if len(matches) == 1:
             canon[i] = matches[0]
+            is_person[i] = True
+        elif m.label == "PERSON" and " " in c:
             is_person[i] = True
 
     # a shorter name of an organisation ("Central Bank" of "European Central Bank")

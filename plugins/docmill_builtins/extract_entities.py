@@ -8,9 +8,11 @@ It is loaded once per process, with only the NER component (the small model's
 After the model, rules fix what the small model gets wrong in news text (see
 :func:`repair`): spans are trimmed ("the", possessive "’s", whitespace, line
 breaks, an unclosed "(ACRONYM"), a day number left out of "12 September 2024"
-is put back, "X, Allies" and "Summit in Bucharest" are split, "… Summit" is an
+is put back, "X, Allies" and "Summit in Bucharest" are split, an honorific ("Mrs") is left
+out of a PERSON, "… Summit" is an
 EVENT, hyphenated bodies like "NATO-Ukraine Council" are ORGs, and a missed
-"First Last" is recovered when "Last" is a PERSON elsewhere. Then every mention
+"First Last" is recovered when "Last" is a PERSON elsewhere, and a lone "Last" when
+"First Last" is; an acronym defined in parentheses is an entity at every mention. Then every mention
 gets a canonical name within the document (:mod:`docmill_builtins.entity_names`). A
 title-case headline is read with the words the body does not capitalise in lower
 case, so "Central Bank Holds Rates Steady as Inflation Cools" yields no
@@ -28,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from docmill import CleanText, Entity, Segment, hookimpl
-from docmill_builtins.entity_names import Mention, canonicalise
+from docmill_builtins.entity_names import Mention, canonicalise, declared_acronyms
 
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 _LEADING = ("the ", "The ", "THE ", "a ", "an ")
@@ -64,6 +66,8 @@ _DAY_BEFORE = re.compile(r"(?<![\w.,])(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+$
 _ACRONYM_AT = re.compile(r"[A-Z][A-Za-z&.]{1,9}(?=\))")
 _MINOR_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "as"})
 _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")
+_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+(?=[A-Z])")
+_CAPITAL_BEFORE = re.compile(r"[A-Z][\w’'-]* $")
 
 
 class EntitySettings(BaseModel):
@@ -158,6 +162,10 @@ def repair(text: str, raw: Sequence[Mention]) -> list[Mention]:
                 out.append(Mention(p1, p1_end, "GPE"))
                 end = start + place.start()
                 span = text[start:end]
+        honorific = _HONORIFIC.match(span) if label == "PERSON" else None
+        if honorific and honorific.end() < len(span):  # "Mrs Clara Jensen": the name
+            start += honorific.end()
+            span = text[start:end]
         if label == "ORG" and span.split() and span.split()[-1] in _EVENT_HEADS:
             label = "EVENT"
         if label in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT") and not (
@@ -169,7 +177,39 @@ def repair(text: str, raw: Sequence[Mention]) -> list[Mention]:
         label = "EVENT" if hm.group().endswith("Summit") else "ORG"
         out.append(Mention(hm.start(), hm.end(), label))
     out.extend(_full_names(text, out))
+    out.extend(_surnames(text, out))
+    out.extend(_declared_acronyms(text, out))
     return _non_overlapping(out)
+
+
+def _declared_acronyms(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """Every mention of an acronym the text defines ("Renewable Energy Agency (REA)"),
+    with its long form's label, where the model missed it."""
+    declared = declared_acronyms(text)
+    if not declared:
+        return []
+    labels = {" ".join(text[m.start : m.end].split()): m.label for m in mentions}
+    found = []
+    for acronym, long_form in sorted(declared.items()):
+        label = labels.get(long_form, "ORG")
+        if label not in ("ORG", "GPE", "LOC", "FAC", "EVENT", "LAW", "NORP", "PRODUCT"):
+            continue
+        for m in re.finditer(rf"(?<![\w.&-]){re.escape(acronym)}(?![\w&-])", text):
+            found.append(Mention(m.start(), m.end(), label))
+    return found
+
+
+def _surnames(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """Lone surnames ("Siddiqui said") the model missed, of full names it tagged PERSON."""
+    people = {" ".join(text[m.start : m.end].split()) for m in mentions if m.label == "PERSON"}
+    surnames = {p.rsplit(" ", 1)[1] for p in people if " " in p}
+    found = []
+    for surname in sorted(s for s in surnames if _NAME_WORD.match(s)):
+        pattern = rf"(?<![\w’'-]){re.escape(surname)}(?![\w-]| [A-Z])"
+        for m in re.finditer(pattern, text):
+            if not _CAPITAL_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+                found.append(Mention(m.start(), m.end(), "PERSON"))
+    return found
 
 
 def _full_names(text: str, mentions: Sequence[Mention]) -> list[Mention]:

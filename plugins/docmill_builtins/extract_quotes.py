@@ -13,11 +13,14 @@ four words with no attribution ("scare quotes") are not quotations.
 Attribution looks right after the closing mark (“…,” Stoltenberg said / “…,”
 said Jens Stoltenberg / “…,” the Secretary General noted) and then right before
 the opening mark (Stoltenberg said, “…” / He told reporters: “…”). The speaker
-phrase gives the speaker: a PERSON entity inside it (its canonical name), else a
-pronoun or role ("he", "the Secretary General") resolves to the closest PERSON
-mentioned before the quotation within :data:`LOOKBACK` characters; otherwise the
-speaker is null. A quotation with no attribution that follows an attributed one
-in the same paragraph (“…,” Lagarde said. “…”) has the same speaker. ``cue`` is
+phrase gives the speaker: a PERSON entity inside it or in an apposition right after it
+("said her daughter, Liv Halvorsen"), its canonical name; else a pronoun or role
+("she", "they", "the Secretary General") resolves to the person the text is about
+there (:mod:`docmill_builtins.speakers`: a person given that role, else the subject
+of the nearest preceding sentence naming a person, gender-matched where the text
+fixes it); otherwise the speaker is null. A quotation with no attribution that
+follows an attributed one in the same paragraph (“…,” Lagarde said. “…”) has the
+same speaker. ``cue`` is
 the verb as written ("emphasized"). Runs after the entity extractor (``trylast``)
 and reads its entities from ``found``.
 """
@@ -28,7 +31,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from docmill import CleanText, Entity, Quote, Record, hookimpl
+from docmill import CleanText, Entity, Quote, Record, Segment, hookimpl
+from docmill_builtins.speakers import Mention, Speakers
 
 _CUE_WORDS = """
     said says say told tells added adds noted notes emphasized emphasised emphasizes
@@ -37,7 +41,7 @@ _CUE_WORDS = """
     stressed stresses wrote writes continued continues announced announces acknowledged
     acknowledges admitted admits claimed claims urged urges recalled recalls concluded
     concludes tweeted posted responded responds answered answers suggested suggests
-    confirmed confirms
+    confirmed confirms described describes
 """
 #: Cue verbs (and phrases) that introduce or close a direct quotation.
 CUES: tuple[str, ...] = (
@@ -59,9 +63,11 @@ _BEFORE = (
     re.compile(rf"{_SPEAKER}\s+{_CUE}(?:\s+[a-z][\w ]{{0,30}}?)?\s*[,:]?\s*$"),
     re.compile(rf"\b{_CUE}\s+{_SPEAKER}\s*[,:]\s*$"),
 )
-#: "he", "she", or a singular role ("the Secretary General", "her spokesman").
-_PRONOUN_OR_ROLE = re.compile(r"^(?:he|she|(?:the|his|her)\s.*[^s\W]|(?:the|his|her)\s.*ss)$", re.I)
-LOOKBACK = 1500
+#: "he", "she", "they", or a singular role ("the Secretary General", "her spokesman").
+_PRONOUN_OR_ROLE = re.compile(
+    r"^(?:he|she|they|(?:the|his|her|its)\s.*[^s\W]|(?:the|his|her|its)\s.*ss)$", re.I
+)
+_APPOSITION = re.compile(r",\s*")
 MIN_WORDS = 4
 #: A quotation spans at most this many paragraphs.
 MAX_PARAGRAPHS = 4
@@ -122,11 +128,21 @@ def _person_in(people: Sequence[Entity], start: int, end: int) -> Entity | None:
 
 
 def _resolve(
-    people: Sequence[Entity], who: str, who_start: int, who_end: int, quote_start: int
+    people: Sequence[Entity],
+    speakers: Speakers,
+    who: str,
+    who_start: int,
+    who_end: int,
+    quote_start: int,
 ) -> str | None:
     named = _person_in(people, who_start, who_end)
     if named is not None:
         return named.canonical
+    apposition = _APPOSITION.match(speakers.text, who_end)
+    if apposition:
+        after = [p for p in people if p.start == apposition.end()]
+        if after:
+            return after[0].canonical
     words = who.split()
     if words and words[-1][:1].isupper():
         # a surname the model did not tag: the one PERSON whose name ends with it
@@ -136,12 +152,11 @@ def _resolve(
             return names.pop()
     if not _PRONOUN_OR_ROLE.match(who.strip()):
         return None
-    earlier = [p for p in people if quote_start - LOOKBACK <= p.end <= quote_start]
-    return earlier[-1].canonical if earlier else None
+    return speakers.resolve(who.strip(), min(quote_start, who_start))
 
 
 def attribute(
-    text: str, q: Marked, people: Sequence[Entity]
+    text: str, q: Marked, people: Sequence[Entity], speakers: Speakers
 ) -> tuple[str | None, str | None, bool]:
     """(speaker, cue, found_attribution) for one quotation."""
     line_end = text.find("\n", q.end)
@@ -153,7 +168,7 @@ def attribute(
         m = pattern.match(after)
         if m:
             s, e = q.end + m.start("who"), q.end + m.end("who")
-            return _resolve(people, m.group("who"), s, e, q.start), m.group("cue"), True
+            return _resolve(people, speakers, m.group("who"), s, e, q.start), m.group("cue"), True
     line_start = text.rfind("\n", 0, q.start) + 1
     before_start = max(line_start, q.start - 200)
     before = text[before_start : q.start]
@@ -161,20 +176,27 @@ def attribute(
         m = pattern.search(before)
         if m:
             s, e = before_start + m.start("who"), before_start + m.end("who")
-            return _resolve(people, m.group("who"), s, e, q.start), m.group("cue"), True
+            return _resolve(people, speakers, m.group("who"), s, e, q.start), m.group("cue"), True
     return None, None, False
 
 
 @hookimpl(trylast=True)
-def extract(doc: CleanText, found: Sequence[Record]) -> list[Quote]:
+def extract(doc: CleanText, segments: Sequence[Segment], found: Sequence[Record]) -> list[Quote]:
     text = doc.text
     people = sorted(
         (r for r in found if isinstance(r, Entity) and r.label == "PERSON"),
         key=lambda e: (e.start, e.end),
     )
+    marked = quotations(text)
+    speakers = Speakers(
+        text,
+        [(s.start, s.end) for s in segments if s.type == "sentence"],
+        [Mention(p.start, p.end, p.canonical) for p in people],
+        [(q.start, q.end) for q in marked],
+    )
     out: list[Quote] = []
-    for q in quotations(text):
-        speaker, cue, attributed = attribute(text, q, people)
+    for q in marked:
+        speaker, cue, attributed = attribute(text, q, people, speakers)
         if not attributed and out and out[-1].speaker and "\n\n" not in text[out[-1].end : q.start]:
             # a second quotation in the paragraph of an attributed one, after its cue:
             # “…,” Lagarde said. “…”
@@ -182,4 +204,6 @@ def extract(doc: CleanText, found: Sequence[Record]) -> list[Quote]:
         if not attributed and len(text[q.start : q.end].split()) < MIN_WORDS:
             continue
         out.append(Quote(start=q.start, end=q.end, speaker=speaker, cue=cue))
+        if speaker is not None:
+            speakers.add(q.end, q.end, speaker)
     return out

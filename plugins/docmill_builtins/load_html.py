@@ -7,7 +7,10 @@ table row) per paragraph, blocks separated by a blank line, so the segmenter
 sees the page's paragraphs. Metadata comes from the page itself: title,
 author, site name and canonical URL (trafilatura), the original publication
 date (htmldate, never the download date), the language from ``<html lang>`` or
-``content-language``. A page where no main text is found is refused, so it
+``content-language``. The main text comes from a precision pass, or from a
+recall pass when that finds nothing or too little in a short real article
+(:mod:`docmill_builtins.html_main_text`; ``meta["extraction"]`` says which). A
+page where no main text is found (menus and banners only) is refused, so it
 becomes a reject with that reason instead of an empty document.
 """
 
@@ -17,6 +20,7 @@ import re
 from typing import Any
 
 from docmill import Document, Source, hookimpl, iso_date, language_tag, person
+from docmill_builtins.html_main_text import main_text
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -74,26 +78,14 @@ def load(source: Source) -> Document | None:
     if source.media_type not in HTML_TYPES:
         return None
     import htmldate
-    import trafilatura
     from trafilatura.utils import load_html
 
     html, encoding = decode_html(source.data)
     tree = load_html(html)
     if tree is None:
         raise ValueError("not a readable HTML page (the parser found no document in it)")
-    extracted = trafilatura.bare_extraction(
-        html,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        deduplicate=False,
-        # Precision over recall, and no fallback extractors: a page of menus and
-        # banners must come out empty (a reject), not as a document of menu items.
-        favor_precision=True,
-        fast=True,
-    )
-    if extracted is None or isinstance(extracted, dict):
+    extracted, extraction = main_text(html)
+    if extracted is None:
         raise ValueError("no main text found in the page (only navigation, boilerplate or scripts)")
     text = _blocks(extracted.text or "")
     if not text:
@@ -101,7 +93,7 @@ def load(source: Source) -> Document | None:
     published = iso_date(
         htmldate.find_date(tree, original_date=True, extensive_search=False)
     ) or iso_date(extracted.date)
-    meta: dict[str, Any] = {}
+    meta: dict[str, Any] = {"extraction": extraction}
     for key, value in (
         ("site_name", extracted.sitename),
         ("canonical_url", extracted.url),

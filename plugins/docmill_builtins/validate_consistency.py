@@ -1,13 +1,18 @@
 """Consistency checks a careful reader makes: elapsed times, quote speakers, entity labels.
 
 * ``elapsed-time-contradiction`` (warning): the text dates an event ("Since
-  February 24, 2022") and states how long ago it was ("the second anniversary",
-  "two years since", "enters its third year"), but an explicit date in the text
-  (or the publication date) is a different number of whole years after the event.
-  One finding per contradicting date: ``start``/``end`` is that date, ``related``
-  the event date and every elapsed-time phrase it contradicts. A phrase with a date
-  in its own sentence ("enters its third year on February 25, 2025") is checked
-  against that date only.
+  February 24, 2022", "began in March 2023", "founded in 1994") and states how long
+  ago it was ("the second anniversary", "two years since", "in its third year",
+  "for four years", "six months after", "a decade since"), but the date it is
+  counted to is a different time after the event (:mod:`docmill_builtins.elapsed`:
+  day, month-year or year dates, with a tolerance that follows their granularity).
+  A phrase counts from an event dated in its own sentence, else (except "for N
+  years", which needs its own) from the nearest earlier one in its paragraph, else
+  the text's first; it counts to a later date in its own sentence, else the
+  publication date, else every later date of the text. One finding per
+  contradicting date: ``start``/``end`` is that date (or the phrase, against the
+  publication date), ``related`` the event date and every phrase it contradicts;
+  the message gives the arithmetic.
 * ``quote-without-speaker`` (warning): a quotation nobody is credited with.
 * ``entity-label-conflict`` (info): mentions of one canonical entity carry
   different labels; ``related`` lists the mentions whose label differs from the first.
@@ -15,133 +20,111 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from docmill import DateMention, Document, Edit, Entity, Finding, Quote, Record, Segment, hookimpl
-
-_CARDINAL_WORDS = """
-    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-    fifteen sixteen seventeen eighteen nineteen twenty
-"""
-_ORDINAL_WORDS = """
-    zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
-    thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth
-"""
-_NUMBERS = {w: i for i, w in enumerate(_CARDINAL_WORDS.split())}
-_ORDINALS = {w: i for i, w in enumerate(_ORDINAL_WORDS.split())}
-_ORD = r"(?P<ord>" + "|".join(_ORDINALS) + r"|\d{1,3}(?:st|nd|rd|th))"
-_NUM = r"(?P<num>" + "|".join(_NUMBERS) + r"|\d{1,3})"
-#: (pattern, years elapsed = stated number + offset)
-_ELAPSED: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(rf"\b{_ORD}\s+anniversary\b", re.I), 0),
-    (re.compile(rf"\b{_NUM}\s+years?\s+(?:since|after|ago|on\s+from|into)\b", re.I), 0),
-    (re.compile(rf"\benter(?:s|ed|ing)?\s+(?:its|their|the|her|his)\s+{_ORD}\s+year\b", re.I), -1),
-    (re.compile(rf"\b(?:in|into)\s+(?:its|their|the)\s+{_ORD}\s+year\b", re.I), -1),
+from docmill_builtins.elapsed import (
+    ANCHOR_BEFORE,
+    Claim,
+    claims,
+    contradicts,
+    day_range,
+    describe_elapsed,
+    elapsed_months,
 )
-_SINCE = re.compile(r"\b(?:since|began on|started on|beginning on|launched on)\s+$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
-class Elapsed:
-    """A stated elapsed time: its span and the whole years it claims."""
+class Dated:
+    """A date mention with the days it covers."""
 
     start: int
     end: int
-    years: int
-    text: str
+    days: tuple[date, date]
 
 
-def _number(m: re.Match[str]) -> int:
-    if m.groupdict().get("ord"):
-        word = m.group("ord").lower()
-        return _ORDINALS[word] if word in _ORDINALS else int(re.sub(r"\D", "", word))
-    word = m.group("num").lower()
-    return _NUMBERS[word] if word in _NUMBERS else int(word)
+def _segments(records: Sequence[Record], kind: str) -> list[tuple[int, int]]:
+    return sorted((r.start, r.end) for r in records if isinstance(r, Segment) and r.type == kind)
 
 
-def elapsed_phrases(text: str, removed: Sequence[Edit]) -> Iterator[Elapsed]:
-    """Every stated elapsed time in ``text`` outside removed (boilerplate) ranges."""
-    for pattern, offset in _ELAPSED:
-        for m in pattern.finditer(text):
-            if any(e.start < m.end() and m.start() < e.end for e in removed):
-                continue
-            yield Elapsed(m.start(), m.end(), _number(m) + offset, " ".join(m.group().split()))
-
-
-def whole_years(since: date, until: date) -> int:
-    """Whole years from ``since`` to ``until`` (negative when ``until`` is earlier)."""
-    years = until.year - since.year
-    if (until.month, until.day) < (since.month, since.day):
-        years -= 1
-    return years
-
-
-def _day(value: str | None) -> date | None:
-    if value is None or len(value) != 10:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _sentence_of(sentences: Sequence[Segment], pos: int) -> tuple[int, int] | None:
-    for s in sentences:
-        if s.start <= pos < s.end:
-            return s.start, s.end
+def _within(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, int] | None:
+    for s, e in spans:
+        if s <= pos < e:
+            return s, e
     return None
+
+
+def _anchor_for(
+    claim: Claim,
+    anchors: Sequence[Dated],
+    sentence: tuple[int, int] | None,
+    paragraph: tuple[int, int] | None,
+) -> Dated | None:
+    """The event a claim counts from: an anchor of its own sentence, else (unless the
+    phrasing needs its own) the nearest earlier one of its paragraph, else the first."""
+    own = [a for a in anchors if sentence and sentence[0] <= a.start < sentence[1]]
+    if own:
+        return min(own, key=lambda a: abs(a.start - claim.start))
+    if claim.needs_own_anchor or not anchors:
+        return None
+    earlier = [a for a in anchors if paragraph and paragraph[0] <= a.start < claim.start]
+    return earlier[-1] if earlier else anchors[0]
 
 
 def elapsed_findings(doc: Document, records: Sequence[Record]) -> list[Finding]:
     """The ``elapsed-time-contradiction`` findings of one document."""
     text = doc.text
-    removed = [r for r in records if isinstance(r, Edit) and not r.replacement]
+    removed = [(r.start, r.end) for r in records if isinstance(r, Edit) and not r.replacement]
     dated = sorted(
-        ((d, day) for d in records if isinstance(d, DateMention) and (day := _day(d.value))),
-        key=lambda x: x[0].start,
+        (
+            Dated(d.start, d.end, days)
+            for d in records
+            if isinstance(d, DateMention) and (days := day_range(d.value))
+        ),
+        key=lambda d: d.start,
     )
-    anchors = [(d, day) for d, day in dated if _SINCE.search(text[max(0, d.start - 20) : d.start])]
-    if not anchors:
+    stated = [c for c in claims(text) if not any(s < c.end and c.start < e for s, e in removed)]
+    # a DATE mention inside a stated elapsed time ("40 years") is a duration, not a date
+    dated = [d for d in dated if not any(c.start < d.end and d.start < c.end for c in stated)]
+    anchors = [d for d in dated if ANCHOR_BEFORE.search(text[max(0, d.start - 80) : d.start])]
+    if not anchors or not stated:
         return []
-    anchor, event = anchors[0]
-    phrases = list(elapsed_phrases(text, removed))
-    if not phrases:
-        return []
-    sentences = [r for r in records if isinstance(r, Segment) and r.type == "sentence"]
-    references = [(d, day) for d, day in dated if d is not anchor and day > event]
-    by_reference: dict[tuple[int, int], tuple[str, int, list[Elapsed]]] = {}
-    published = _day((doc.published or "")[:10] or None)
-    for phrase in phrases:
-        sentence = _sentence_of(sentences, phrase.start)
-        own = [
-            (d, day) for d, day in references if sentence and sentence[0] <= d.start < sentence[1]
-        ]
-        candidates: list[tuple[tuple[int, int], str, date]] = [
-            ((d.start, d.end), text[d.start : d.end], day) for d, day in (own or references)
-        ]
-        if not candidates and published is not None and published > event:
-            candidates = [((phrase.start, phrase.end), f"publication date {published}", published)]
-        for span, label, day in candidates:
-            actual = whole_years(event, day)
-            if actual != phrase.years:
-                entry = by_reference.setdefault(span, (label, actual, []))
-                entry[2].append(phrase)
+    sentences, paragraphs = _segments(records, "sentence"), _segments(records, "paragraph")
+    published = day_range((doc.published or "")[:10] or None)
+    by_reference: dict[tuple[int, int], tuple[str, Dated, tuple[float, float], list[Claim]]] = {}
+    for claim in stated:
+        sentence = _within(sentences, claim.start)
+        anchor = _anchor_for(claim, anchors, sentence, _within(paragraphs, claim.start))
+        if anchor is None:
+            continue
+        later = [d for d in dated if d is not anchor and d.days[0] > anchor.days[1]]
+        own = [d for d in later if sentence and sentence[0] <= d.start < sentence[1]]
+        candidates = [((d.start, d.end), text[d.start : d.end], d.days) for d in own]
+        if not candidates and published is not None and published[0] > anchor.days[1]:
+            span = (claim.start, claim.end)
+            candidates = [(span, f"publication date {published[0]}", published)]
+        if not candidates:
+            candidates = [((d.start, d.end), text[d.start : d.end], d.days) for d in later]
+        for span, label, days in candidates:
+            elapsed = elapsed_months(anchor.days, days)
+            if contradicts(claim, elapsed):
+                entry = by_reference.setdefault(span, (label, anchor, elapsed, []))
+                entry[3].append(claim)
     findings = []
-    for (start, end), (label, actual, contradicted) in sorted(by_reference.items()):
-        claims = "; ".join(f"“{p.text}” ({p.years} years)" for p in contradicted)
+    for (start, end), (label, anchor, elapsed, contradicted) in sorted(by_reference.items()):
+        stated_text = "; ".join(f"“{c.text}” ({c.describe()})" for c in contradicted)
         event_text = text[anchor.start : anchor.end]
         related = [(anchor.start, anchor.end)] + [
-            (p.start, p.end) for p in contradicted if (p.start, p.end) != (start, end)
+            (c.start, c.end) for c in contradicted if (c.start, c.end) != (start, end)
         ]
         findings.append(
             Finding(
                 code="elapsed-time-contradiction",
                 severity="warning",
-                message=f"{label} is {actual} whole years after {event_text}, "
-                f"but the text states {claims}",
+                message=f"{label} is {describe_elapsed(elapsed)} after {event_text}, "
+                f"but the text states {stated_text}",
                 start=start,
                 end=end,
                 related=related,
