@@ -4,10 +4,10 @@ The public API for plugin authors and embedders: everything a plugin needs is
 importable from here (the built-in plugins import nothing else).
 """
 
-from docmill.engine.failures import PluginError
+from typing import TYPE_CHECKING, Any
+
 from docmill.hookspecs import PROJECT, hookimpl, hookspec
 from docmill.metadata import iso_date, language_tag, person, plain
-from docmill.orchestration.api import run
 from docmill.records import (
     SCHEMA_VERSION,
     DateMention,
@@ -28,6 +28,25 @@ from docmill.runs.read import Run, read_run
 from docmill.sinks import RunInfo, Sink
 from docmill.sources import Source
 from docmill.text import CleanText, EditedText
+
+if TYPE_CHECKING:
+    from docmill.engine.failures import PluginError
+    from docmill.orchestration.api import run
+
+#: Names loaded on first use: importing docmill (as every plugin does) does not
+#: load the engine and the flow behind ``docmill.run``.
+_LAZY = {"PluginError": "docmill.engine.failures", "run": "docmill.orchestration.api"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'docmill' has no attribute {name!r}")
+
 
 __all__ = [
     "PROJECT",
