@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from docmill.cli.options import BatchSizeOption, FullOption, OutOption, PluginOption
+from docmill.cli.schedules import schedules_app
 from docmill.orchestration import runners
 from docmill.orchestration.environment import configure
 from docmill.orchestration.serve import serve_command
@@ -355,6 +356,7 @@ def config() -> None:
 #: `docmill report [RUN]`: writes report.html with the code every run uses (docmill.report).
 app.command(name="report")(report_command)
 app.command(name="serve")(serve_command)
+app.add_typer(schedules_app, name="schedules")
 app.command(name="validate")(validate_command)
 
 

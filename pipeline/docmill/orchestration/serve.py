@@ -18,6 +18,7 @@ another is running starts when it ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import sys
@@ -30,7 +31,14 @@ from typing import Annotated, Any
 import typer
 
 from docmill.cli.options import BatchSizeOption, FullOption, OutOption, PluginOption
+from docmill.cli.schedules import MissedRunsOption, NameOption, missed_runs_choice
 from docmill.orchestration.environment import configure
+from docmill.orchestration.schedules import (
+    MissedRuns,
+    apply_restart_policy,
+    deployment_name,
+    describe,
+)
 from docmill.orchestration.server import prefect_api
 
 
@@ -62,49 +70,62 @@ def serve(
     interval: float | None,
     server_home: Path,
     server_port: int,
+    missed_runs: MissedRuns = "one",
 ) -> None:
     """Serve the flow with ``parameters`` on ``cron`` or every ``interval`` seconds until stopped.
 
     ``parameters`` are the flow's (paths and ``out`` should be absolute: runs start
-    in fresh processes).
+    in fresh processes). Runs already scheduled when it starts follow
+    :mod:`docmill.orchestration.schedules` (stale ones replaced, ``missed_runs``).
     """
     configure()
-    with _sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
-        _serve(
-            parameters, name=name, cron=cron, interval=interval, home=server_home, port=server_port
+    with (
+        _sigterm_as_interrupt(),
+        contextlib.suppress(KeyboardInterrupt),
+        prefect_api(server_home, server_port) as api_url,
+    ):
+        when = f"cron {cron!r}" if cron else f"every {interval:g}s"
+        print(
+            f"docmill: serving docmill/{name} ({when}) against {api_url}; Ctrl-C stops",
+            file=sys.stderr,
         )
+        asyncio.run(_serve(parameters, name, cron, interval, missed_runs))
     print("docmill: stopped", file=sys.stderr)
 
 
-def _serve(
+async def _serve(
     parameters: dict[str, Any],
-    *,
     name: str,
     cron: str | None,
     interval: float | None,
-    home: Path,
-    port: int,
+    missed_runs: MissedRuns,
 ) -> None:
-    with prefect_api(home, port) as api_url:
-        from prefect.types.entrypoint import EntrypointType
+    """What ``flow.serve`` does, with the restart policy between registering and polling."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+    from prefect.types.entrypoint import EntrypointType
 
-        from docmill.orchestration.flow import docmill_flow
+    from docmill.orchestration.flow import docmill_flow
 
-        when = f"cron {cron!r}" if cron else f"every {interval:g}s"
-        print(
-            f"docmill: serving {docmill_flow.name}/{name} ({when}) against {api_url}; Ctrl-C stops",
-            file=sys.stderr,
-        )
-        docmill_flow.serve(
-            name=name,
-            cron=cron,
-            interval=interval,
-            parameters=parameters,
-            pause_on_shutdown=False,
-            limit=1,  # a run that comes due while one is running waits for it
-            print_starting_message=False,
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        )
+    started = datetime.now(UTC)
+    # pause_on_shutdown=False: the schedule stays active for the next serve;
+    # limit=1: a run that comes due while one is running waits for it
+    runner = Runner(name=name, pause_on_shutdown=False, limit=1)
+    deployment_id = await runner.aadd_flow(
+        docmill_flow,
+        name=name,
+        cron=cron,
+        interval=interval,
+        parameters=parameters,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    async with get_client() as client:
+        decided = await apply_restart_policy(client, deployment_id, missed_runs, started)
+    for line in describe(decided, missed_runs):
+        print(f"docmill: {line}", file=sys.stderr)
+    with contextlib.suppress(TerminationSignal):
+        await runner.start()
 
 
 def serve_command(
@@ -119,7 +140,8 @@ def serve_command(
     batch_size: BatchSizeOption = None,
     plugin: PluginOption = None,
     full: FullOption = False,
-    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "scheduled",
+    name: NameOption = None,
+    missed_runs: MissedRunsOption = None,
 ) -> None:
     """Serve the pipeline on a schedule (Prefect's scheduler) until Ctrl-C.
 
@@ -162,7 +184,8 @@ def serve_command(
         parameters["time_limit"] = time_limit
     serve(
         parameters,
-        name=name,
+        name=name or deployment_name(parameters["paths"], parameters["out"]),
+        missed_runs=missed_runs_choice(missed_runs, settings.missed_runs),
         cron=cron,
         interval=interval,
         server_home=settings.server_home,
