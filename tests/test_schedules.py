@@ -6,11 +6,13 @@ The same functions run against a real server in test_serve_restart.py.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 
 from docmill.orchestration.schedules import PendingRun, deployment_name, describe, plan
+from tests.conftest import SEEDS
 
 START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 A = {"paths": ["/data/a"], "out": "/data/out-a"}
@@ -47,10 +49,12 @@ def test_runs_with_other_parameters_are_replaced_whenever_due() -> None:
 
 
 @pytest.mark.parametrize(
-    ("policy", "caught_up", "skipped"), [("one", [3], [0, 1, 2]), ("all", [0, 1, 2, 3], []),
-                                          ("none", [], [0, 1, 2, 3])]
+    ("policy", "caught_up", "skipped"),
+    [("one", [3], [0, 1, 2]), ("all", [0, 1, 2, 3], []), ("none", [], [0, 1, 2, 3])],
 )
-def test_missed_runs_follow_the_policy(policy: str, caught_up: list[int], skipped: list[int]) -> None:
+def test_missed_runs_follow_the_policy(
+    policy: str, caught_up: list[int], skipped: list[int]
+) -> None:
     missed = [_run(-40, A), _run(-30, A), _run(-20, A), _run(-10, A)]
     future = [_run(0, A), _run(10, A)]  # due at or after the start: the schedule going on
     decided = plan([*reversed(missed), *future], A, policy, START)  # type: ignore[arg-type]
@@ -74,3 +78,15 @@ def test_the_console_says_what_was_done() -> None:
         " (missed_runs = 'one')",
     ]
     assert all(isinstance(i, UUID) for i in decided.skipped)
+
+
+def test_serve_refuses_an_unknown_missed_runs_policy(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from docmill.cli import EXIT_USAGE, app
+
+    result = CliRunner().invoke(
+        app, ["serve", str(SEEDS), "--interval", "5", "--out", str(tmp_path), "--missed-runs", "x"]
+    )
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "--missed-runs takes one of one, all, none" in result.output

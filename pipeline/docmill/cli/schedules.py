@@ -3,7 +3,8 @@
 ``docmill schedules list`` shows every deployment of the docmill flow (its
 schedule, what it serves, the next run, runs late, the last result);
 ``pause``/``resume``/``delete NAME`` manage one. Like ``serve`` they use the
-server at PREFECT_API_URL, else the local one docmill keeps in ``server_home``.
+server at PREFECT_API_URL, else the local server of a ``docmill serve`` running
+from this folder, else they start that local server for the command.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def _with_client(work: Callable[[PrefectClient], Awaitable[T]]) -> T:
 
     configure()
     settings = Settings()
-    with prefect_api(settings.server_home, settings.server_port, echo=False):
+    with prefect_api(
+        settings.server_home, settings.server_port, echo=False, reuse_running=True
+    ):
         from prefect.client.orchestration import get_client
 
         async def run() -> T:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
     from prefect.client.schemas.responses import DeploymentResponse
 
+from docmill.orchestration.schedules import REPLACED, SKIPPED
+
 FLOW_NAME = "docmill"
 
 
@@ -121,6 +123,7 @@ async def _runs(
         FlowRunFilterDeploymentId,
         FlowRunFilterStartTime,
         FlowRunFilterState,
+        FlowRunFilterStateName,
         FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
@@ -135,7 +138,10 @@ async def _runs(
         sort = FlowRunSort.EXPECTED_START_TIME_ASC
     else:
         flt = FlowRunFilter(
-            deployment_id=of_deployment, start_time=FlowRunFilterStartTime(is_null_=False)
+            deployment_id=of_deployment,
+            start_time=FlowRunFilterStartTime(is_null_=False),
+            # runs a restart cancelled get a start time too, but never ran
+            state=FlowRunFilterState(name=FlowRunFilterStateName(not_any_=[REPLACED, SKIPPED])),
         )
         sort = FlowRunSort.START_TIME_DESC
     return await client.read_flow_runs(flow_run_filter=flt, sort=sort, limit=limit)
