@@ -10,9 +10,10 @@ every ``--sample`` seconds, stops it with Ctrl-C after ``--minutes`` and reads
 the server's database. Prints the samples per tenth of the time and a summary:
 runs completed / failed / still pending, runs that started more than one
 interval late, runs skipped, RSS drift after warm-up (mean of the last tenth
-against the first tenth after the first), process counts, and any process left
-behind. ``--light`` disables the spaCy entity extractor (the serve machinery
-under test, not the model). Not a test: it takes as long as you tell it.
+against the first tenth after the one with the first complete run), process
+counts, and any process left behind. ``--light`` disables the spaCy entity
+extractor (the serve machinery under test, not the model). Not a test: it takes
+as long as you tell it.
 """
 
 from __future__ import annotations
@@ -149,13 +150,18 @@ def main() -> int:
         }
         for w in windows
     ]
-    steady = table[1:] or table
+    # warm-up: until the first run folder is complete (server start, first run's imports)
+    steady = [w for w in table if w["run_folders"] > 0][1:] or table
     figures = {
         "ran_minutes": round((samples[-1]["t"] if samples else 0) / 60, 1),
         "interval_s": args.interval,
         "light": args.light,
         "exit_code": code,
         "run_folders": sum(1 for m in out.glob("*/manifest.json")),
+        "runs_per_minute_after_warmup": round(
+            (steady[-1]["run_folders"] - steady[0]["run_folders"])
+            / max(0.1, steady[-1]["minute"] - steady[0]["minute"]), 2
+        ),
         "runs": _runs(work / ".docmill" / "prefect" / "prefect.db", args.interval),
         "rss_drift_after_warmup": round(
             steady[-1]["rss_mb_mean"] / steady[0]["rss_mb_mean"] - 1, 3

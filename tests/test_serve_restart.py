@@ -218,14 +218,14 @@ def test_two_configurations_keep_their_schedules_and_a_restart_catches_up_once(
     d_name = deployment_name([str(d_in.resolve())], str(d_out.resolve()))
     assert c_name != d_name
 
-    c = Served(tmp_path, server, "c", str(c_in), "--interval", "2", "--out", str(c_out))
+    c = Served(tmp_path, server, "c", str(c_in), "--interval", "4", "--out", str(c_out))
     try:
         c.wait_for(lambda: _completed(server, c_name) >= 1, "a run of C")
     finally:
         assert f"docmill/{c_name}" in c.stop()
     c_runs = _complete_runs(c_out)
 
-    d = Served(tmp_path, server, "d", str(d_in), "--interval", "2", "--out", str(d_out))
+    d = Served(tmp_path, server, "d", str(d_in), "--interval", "4", "--out", str(d_out))
     try:
         d.wait_for(lambda: _completed(server, d_name) >= 2, "two runs of D")
     finally:
@@ -238,7 +238,7 @@ def test_two_configurations_keep_their_schedules_and_a_restart_catches_up_once(
     assert listing.returncode == 0, listing.stderr
     rows = {line.split()[0]: line for line in listing.stdout.splitlines()[1:]}
     assert set(rows) >= {c_name, d_name}
-    assert "every 2s" in rows[c_name] and str(c_out.resolve()) in rows[c_name]
+    assert "every 4s" in rows[c_name] and str(c_out.resolve()) in rows[c_name]
     assert "late since" in rows[c_name] and "Completed" in rows[d_name]
 
     # the same configuration again, after downtime: one catch-up run, then the schedule
@@ -263,11 +263,21 @@ def test_two_configurations_keep_their_schedules_and_a_restart_catches_up_once(
 
 
 def test_pause_resume_delete_without_the_prefect_cli(tmp_path: Path, server: LocalServer) -> None:
+    name = "held-for-management"
+    _register(server, name, tmp_path)
+    # no PREFECT_API_URL: the commands use the local server running in server_home
+    # rather than start a second one on its database (which would take over server.url)
+    env = {k: v for k, v in _env(server, tmp_path).items() if k != "PREFECT_API_URL"}
+    env["DOCMILL_SERVER_HOME"] = str(server.home)
+    listing = subprocess.run([str(DOCMILL), "schedules", "list"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=DEADLINE)
+    assert listing.returncode == 0, listing.stderr
+    rows = {line.split()[0]: line for line in listing.stdout.splitlines()[1:]}
+    assert "every 3600s" in rows[name] and f"-> {tmp_path / 'out'}" in rows[name]
+    assert server.url_file.read_text() == server.api_url
+
     missing = _docmill(tmp_path, server, "schedules", "pause", "no-such-deployment")
     assert missing.returncode == 2 and "no deployment docmill/no-such-deployment" in missing.stderr
-    names = _deployments(server)
-    assert names, "the tests above registered deployments"
-    name = sorted(names)[0]
     for verb, paused in (("pause", 1), ("resume", 0)):
         done = _docmill(tmp_path, server, "schedules", verb, name)
         assert done.returncode == 0, done.stderr
@@ -275,6 +285,17 @@ def test_pause_resume_delete_without_the_prefect_cli(tmp_path: Path, server: Loc
     deleted = _docmill(tmp_path, server, "schedules", "delete", name)
     assert deleted.returncode == 0, deleted.stderr
     assert name not in _deployments(server)
+
+
+def _register(server: LocalServer, name: str, tmp_path: Path) -> None:
+    """A deployment of the docmill flow, registered as serve registers one, not served."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from docmill.orchestration.flow import docmill_flow
+
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        parameters = {"paths": [str(tmp_path)], "out": str(tmp_path / "out")}
+        docmill_flow.to_deployment(name=name, interval=3600, parameters=parameters).apply()
 
 
 def _deployments(server: LocalServer) -> dict[str, int]:

@@ -13,7 +13,8 @@ looks at the deployment's pending auto-scheduled runs once:
 - a run whose parameters are not the deployment's current ones is *replaced*:
   set to Cancelled, named "Replaced" (the scheduler creates runs with the new
   parameters; it never runs with stale ones);
-- of the runs that were due before this serve started (*missed*), the
+- of the runs that were due before this serve registered its deployment
+  (*missed*: the upsert deleted every later run of the previous version), the
   ``missed_runs`` policy keeps the newest (``"one"``, the default: at most one
   catch-up run, as cron users expect), all (``"all"``) or none (``"none"``); the
   others are set to Cancelled, named "Skipped", so they do not stay SCHEDULED.
@@ -47,8 +48,9 @@ SKIPPED = "Skipped"
 
 #: Longest deployment name docmill derives (the digest keeps it unique).
 _MAX_STEM = 48
-#: Flow runs read per API call.
+#: Flow runs read per API call, and set per bulk request (the server's limit).
 _PAGE = 200
+_BULK = 50
 
 
 def deployment_name(paths: Sequence[str], out: str) -> str:
@@ -94,12 +96,14 @@ def plan(
     pending: Sequence[PendingRun],
     parameters: Mapping[str, Any],
     policy: MissedRuns,
-    started: datetime,
+    registered: datetime,
 ) -> Plan:
-    """Decide, for runs pending when a serve ``started``, which to replace, skip or run.
+    """Decide, for runs pending when a serve ``registered`` its deployment, what to do.
+
+    Each is replaced, skipped, run as a catch-up, or left to the schedule.
 
     ``parameters`` are the deployment's current ones. Runs due at or after
-    ``started`` with current parameters are the schedule going on: untouched.
+    ``registered`` with current parameters are the schedule going on: untouched.
     """
     if policy not in MISSED_RUNS_CHOICES:
         raise ValueError(f"missed_runs must be one of {MISSED_RUNS_CHOICES}, not {policy!r}")
@@ -108,7 +112,7 @@ def plan(
     for run in sorted(pending, key=lambda r: r.due):
         if dict(run.parameters) != dict(parameters):
             result.replaced.append(run.id)
-        elif run.due < started:
+        elif run.due < registered:
             missed.append(run)
     keep = {"all": len(missed), "one": min(1, len(missed)), "none": 0}[policy]
     cut = len(missed) - keep
@@ -154,24 +158,53 @@ async def apply_restart_policy(
     client: PrefectClient,
     deployment_id: UUID,
     policy: MissedRuns,
-    started: datetime,
+    registered: datetime,
 ) -> Plan:
     """Cancel the pending runs a (re)started serve must not run (see the module's doc)."""
-    from prefect.states import Cancelled
-
     deployment = await client.read_deployment(deployment_id)
     pending = await pending_runs(client, deployment_id)
-    decided = plan(pending, deployment.parameters, policy, started)
+    decided = plan(pending, deployment.parameters, policy, registered)
     marks = [
         (decided.replaced, REPLACED, "scheduled with the parameters of a previous configuration"),
         (decided.skipped, SKIPPED, f"missed while not served (missed_runs = {policy!r})"),
     ]
     for ids, name, message in marks:
-        for run_id in ids:
-            await client.set_flow_run_state(
-                run_id, Cancelled(name=name, message=f"docmill serve: {message}"), force=True
-            )
+        await cancel_runs(client, ids, name, f"docmill serve: {message}")
     return decided
+
+
+async def cancel_runs(client: PrefectClient, ids: Sequence[UUID], name: str, message: str) -> None:
+    """Set the runs that are still SCHEDULED to Cancelled named ``name``.
+
+    Through the server's ``/flow_runs/bulk_set_state`` (50 runs a request; the
+    client has no method for it), else one request per run: a restart after a
+    long downtime can have hundreds of late runs.
+    """
+    from prefect.client.schemas.objects import StateType
+    from prefect.exceptions import PrefectHTTPStatusError
+    from prefect.states import Cancelled
+
+    state = {"type": StateType.CANCELLED.value, "name": name, "message": message}
+    still_scheduled = {"type": {"any_": [StateType.SCHEDULED.value]}}
+    route: Any = "/flow_runs/bulk_set_state"
+    for start in range(0, len(ids), _BULK):
+        chunk = [str(i) for i in ids[start : start + _BULK]]
+        body = {
+            "flow_runs": {"id": {"any_": chunk}, "state": still_scheduled},
+            "state": state,
+            "force": True,
+            "limit": len(chunk),
+        }
+        try:
+            await client.request("POST", route, json=body)
+        except PrefectHTTPStatusError as exc:
+            if exc.response.status_code not in (404, 405):
+                raise
+            break  # a server without the bulk endpoint: one run at a time
+    else:
+        return
+    for run_id in ids[start:]:
+        await client.set_flow_run_state(run_id, Cancelled(name=name, message=message), force=True)
 
 
 def describe(decided: Plan, policy: MissedRuns) -> list[str]:

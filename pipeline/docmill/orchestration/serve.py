@@ -108,7 +108,6 @@ async def _serve(
 
     from docmill.orchestration.flow import docmill_flow
 
-    started = datetime.now(UTC)
     # pause_on_shutdown=False: the schedule stays active for the next serve;
     # limit=1: a run that comes due while one is running waits for it
     runner = Runner(name=name, pause_on_shutdown=False, limit=1)
@@ -120,8 +119,11 @@ async def _serve(
         parameters=parameters,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    # registered: the server deleted the runs its previous version had scheduled for
+    # later, so every pending run due before now was missed (it can take seconds)
+    registered = datetime.now(UTC)
     async with get_client() as client:
-        decided = await apply_restart_policy(client, deployment_id, missed_runs, started)
+        decided = await apply_restart_policy(client, deployment_id, missed_runs, registered)
     for line in describe(decided, missed_runs):
         print(f"docmill: {line}", file=sys.stderr)
     with contextlib.suppress(TerminationSignal):
