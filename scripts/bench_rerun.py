@@ -43,6 +43,9 @@ def main() -> None:
     build_corpus(corpus, n)
     empty.mkdir()
 
+    from docmill.orchestration.environment import configure
+
+    configure()  # docmill's Prefect defaults, before Prefect is imported
     from docmill.orchestration.flow import docmill_flow
 
     def timed(paths: list[Path], **kwargs: object) -> tuple[float, dict[str, object]]:

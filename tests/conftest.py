@@ -64,10 +64,10 @@ class RunResult:
 @pytest.fixture
 def run_flow(prefect_api: None) -> Callable[..., RunResult]:
     """Run the real flow (real Prefect API) and read the run folder back."""
-    from docmill.orchestration import flow
+    from docmill.orchestration import flow, manager
 
     def _run(paths: list[Path], out: Path, **kwargs: Any) -> RunResult:
-        flow.get_manager.cache_clear()
+        manager.get_manager.cache_clear()
         summary = asyncio.run(
             flow.docmill_flow(paths=[str(p) for p in paths], out=str(out), **kwargs)
         )
@@ -99,15 +99,15 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[
         )
         (dist / "entry_points.txt").write_text(f"[docmill]\n{name} = {module}\n", encoding="utf-8")
         sys.modules.pop(module, None)
-        from docmill.orchestration import flow
+        from docmill.orchestration import manager
 
-        flow.get_manager.cache_clear()
+        manager.get_manager.cache_clear()
         return module
 
     yield _install  # type: ignore[misc]
-    from docmill.orchestration import flow
+    from docmill.orchestration import manager
 
-    flow.get_manager.cache_clear()
+    manager.get_manager.cache_clear()
 
 
 def cleaned_surface(text: str, edits: list[dict[str, Any]], start: int, end: int) -> str:

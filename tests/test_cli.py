@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from docmill.cli import EXIT_REJECTS, EXIT_USAGE, _add_plugin_commands, app
-from tests.conftest import SEEDS
+from docmill.cli import EXIT_PLUGIN_ERRORS, EXIT_REJECTS, EXIT_USAGE, add_plugin_commands, app
+from tests.conftest import ROOT, SEEDS
 
 runner = CliRunner()
 
@@ -96,7 +99,7 @@ def test_plugin_cli_command_is_added(install_plugin: Callable[..., str]) -> None
                 print("hello from a plugin")
         """,
     )
-    _add_plugin_commands()
+    add_plugin_commands()
     result = runner.invoke(app, ["hello-test"])
     assert result.exit_code == 0 and "hello from a plugin" in result.stdout
 
@@ -161,3 +164,89 @@ def test_config_prints_plugin_settings_and_refuses_bad_values(
     plugin_settings.cache_clear()
     assert bad.exit_code == EXIT_USAGE
     assert "extract_entities" in bad.output and "batch_size" in bad.output
+
+
+BRIDGE_BREAKER = """
+from docmill import hookimpl
+
+@hookimpl
+def extract(doc):
+    if "bridge" in doc.text:
+        raise RuntimeError("cannot handle bridges")
+    return []
+"""
+
+
+@pytest.mark.flow
+def test_plugin_errors_exit_5_and_are_counted(
+    prefect_api: None,
+    tmp_path: Path,
+    install_plugin: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from docmill.orchestration import manager
+
+    install_plugin("fragile", BRIDGE_BREAKER)
+    monkeypatch.setenv("DOCMILL_TIME_LIMIT", "0")  # plugins in this process: fewer processes
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The old bridge over the river reopened on Monday.\n")
+    (corpus / "b.txt").write_text("The harbour was quiet all week.\n")
+    out = tmp_path / "out"
+    built: list[object] = []
+
+    def counting_build_manager(**kwargs: object) -> object:
+        built.append(kwargs)
+        return real_build_manager(**kwargs)  # type: ignore[arg-type]
+
+    real_build_manager = manager.build_manager
+    monkeypatch.setattr(manager, "build_manager", counting_build_manager)
+    args = ["run", str(corpus), "--out", str(out), "-p", "no:extract_entities"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_PLUGIN_ERRORS, result.output
+    assert (
+        "2 documents, 0 rejects, 1 plugin errors (see findings.jsonl; -v for tracebacks)"
+        in result.output
+    )
+    assert len(built) == 1  # one plugin manager for the whole run: CLI, settings, flow
+
+    (corpus / "c.bin").write_bytes(b"\x00\x01\x02" * 50)
+    both = runner.invoke(app, [*args, "--full", "-v"])
+    assert both.exit_code == EXIT_PLUGIN_ERRORS, both.output  # plugin errors win over rejects
+    assert "2 documents, 1 rejects, 1 plugin errors" in both.output
+    assert "tracebacks above" in both.output
+    assert "extract plugin 'fragile' failed on this document" in both.output
+    assert "cannot handle bridges" in both.output
+
+
+def _runtime_imports(tree: ast.AST) -> list[str]:
+    """Module names a tree imports at run time (``if TYPE_CHECKING:`` blocks left out)."""
+    names: list[str] = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            names += _runtime_imports(ast.Module(body=node.orelse, type_ignores=[]))
+        elif isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module or "")
+        else:
+            names += _runtime_imports(node)
+    return names
+
+
+def test_cli_is_a_leaf_and_loads_no_prefect() -> None:
+    """Nothing outside docmill.cli imports it or typer; importing it imports no Prefect."""
+    package = ROOT / "pipeline" / "docmill"
+    offenders = [
+        f"{path.relative_to(package)}: {name}"
+        for path in sorted(package.rglob("*.py"))
+        if path.parent.name != "cli" and path != package / "__main__.py"
+        for name in _runtime_imports(ast.parse(path.read_text(encoding="utf-8")))
+        if name == "typer" or name.startswith(("typer.", "docmill.cli"))
+    ]
+    assert offenders == []
+    code = "import sys, docmill.cli; print([m for m in sys.modules if m.startswith('prefect')])"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"

@@ -46,15 +46,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         capture_output=True,
         timeout=300,
     )
-    from docmill.orchestration import flow
+    from docmill.orchestration import manager
 
     with pytest.MonkeyPatch.context() as mp:
         mp.syspath_prepend(str(target))
         importlib.invalidate_caches()
-        flow.get_manager.cache_clear()
+        manager.get_manager.cache_clear()
         yield target
         sys.modules.pop("docmill_money", None)
-    flow.get_manager.cache_clear()
+    manager.get_manager.cache_clear()
 
 
 def test_the_installed_example_is_an_active_plugin(installed: Path) -> None:

@@ -146,14 +146,14 @@ def test_every_hook_is_called_by_a_real_run(
 
     from typer.testing import CliRunner
 
-    from docmill.cli import _add_plugin_commands, app
+    from docmill.cli import add_plugin_commands, app
 
     module = install_plugin("everyhook", EVERY_HOOK_PLUGIN)
     note = tmp_path / "in" / "harbour.note"
     note.parent.mkdir()
     note.write_text("The harbour is open again.\n\nBoats are back.")
     result = run_flow([note, SEEDS / "central_bank_rates.txt"], tmp_path / "out")
-    _add_plugin_commands()
+    add_plugin_commands()
     assert CliRunner().invoke(app, ["schema", "marker"]).exit_code == 0
     calls_file = Path(sys.modules[module].__file__).with_name("calls.txt")  # type: ignore[arg-type]
     called = set(calls_file.read_text().split())

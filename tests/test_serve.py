@@ -20,9 +20,9 @@ import psutil
 import pytest
 
 from docmill.engine.stages import record_kinds
+from docmill.orchestration.artifacts import ARTIFACT_KEY
 from docmill.plugins import build_manager
 from docmill.runs.folder import MANIFEST, read_manifest
-from docmill.runs.summary import ARTIFACT_KEY
 from docmill.runs.validate import validate_run
 from tests.conftest import SEEDS
 

@@ -11,10 +11,10 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from docmill.cli import app
+from docmill.cli import EXIT_INVALID, app
 from docmill.engine.stages import record_kinds
 from docmill.plugins import build_manager
-from docmill.runs.validate import EXIT_INVALID, RunInvalid, validate_run
+from docmill.runs.validate import RunInvalid, validate_run
 from tests.conftest import SEEDS, RunResult
 
 pytestmark = pytest.mark.flow

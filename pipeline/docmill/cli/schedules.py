@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import typer
 
+from docmill.cli.app import app, load_settings, usage
 from docmill.orchestration.schedules import MISSED_RUNS_CHOICES, MissedRuns
 
 if TYPE_CHECKING:
@@ -48,18 +49,16 @@ def missed_runs_choice(given: str | None, configured: MissedRuns) -> MissedRuns:
     value = configured if given is None else given
     if value in MISSED_RUNS_CHOICES:
         return cast(MissedRuns, value)
-    typer.echo(f"Error: --missed-runs takes one of {', '.join(MISSED_RUNS_CHOICES)}", err=True)
-    raise typer.Exit(2)
+    usage(f"--missed-runs takes one of {', '.join(MISSED_RUNS_CHOICES)}")
 
 
 def _with_client(work: Callable[[PrefectClient], Awaitable[T]]) -> T:
     """Run ``work`` against the configured Prefect API or docmill's local server."""
     from docmill.orchestration.environment import configure
     from docmill.orchestration.server import prefect_api
-    from docmill.settings import Settings
 
     configure()
-    settings = Settings()
+    settings = load_settings()
     with prefect_api(
         settings.server_home, settings.server_port, echo=False, reuse_running=True
     ):
@@ -100,8 +99,7 @@ def _manage(verb: str, name: str) -> None:
     try:
         _with_client(lambda client: action[verb](client, name))
     except deployments.DeploymentNotFound as exc:
-        typer.echo(f"Error: {exc} (see `docmill schedules list`)", err=True)
-        raise typer.Exit(2) from None
+        usage(f"{exc} (see `docmill schedules list`)")
     done = {"pause": "paused", "resume": "resumed", "delete": "deleted"}[verb]
     typer.echo(f"{done} docmill/{name}")
 
@@ -133,3 +131,4 @@ schedules_app.command(name="list")(list_command)
 schedules_app.command(name="pause")(pause_command)
 schedules_app.command(name="resume")(resume_command)
 schedules_app.command(name="delete")(delete_command)
+app.add_typer(schedules_app, name="schedules")

@@ -2,47 +2,49 @@
 
 Task runs cost milliseconds each on Prefect's local API, so documents never get
 a task of their own: a batch goes through ``load -> clean -> segment -> extract
--> validate`` as five task runs, and its records are written by the run's sinks
+-> validate`` as five task runs (:mod:`docmill.orchestration.tasks`), and its
+records are written by the run's sinks (:mod:`docmill.orchestration.writer`)
 before the next batch is read, so memory stays flat whatever the corpus size.
+
+Importing this module imports Prefect: call
+:func:`docmill.orchestration.environment.configure` first (the command line,
+:func:`docmill.run` and the testing fixtures do).
 """
 
 from __future__ import annotations
 
-from docmill.orchestration.environment import configure
+import warnings
+from collections import deque
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-configure()
+from prefect import flow
+from prefect.context import SyncClientContext
+from prefect.futures import PrefectFuture
 
-import time  # noqa: E402
-from collections import deque  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from contextlib import ExitStack  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from functools import lru_cache  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from prefect import flow, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.context import SyncClientContext  # noqa: E402
-from prefect.futures import PrefectFuture  # noqa: E402
-
-from docmill.engine import stages, worker  # noqa: E402
-from docmill.engine.stages import DocState  # noqa: E402
-from docmill.plugins import Manager, __version__, build_manager  # noqa: E402
-from docmill.records import SCHEMA_VERSION, Record  # noqa: E402
-from docmill.runs import cache  # noqa: E402
-from docmill.runs.cache import Reused  # noqa: E402
-from docmill.runs.folder import RunFolder, new_run_id  # noqa: E402
-from docmill.runs.summary import file_hashes, publish_summary  # noqa: E402
-from docmill.settings import (  # noqa: E402
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_TIME_LIMIT,
-    check_plugin_settings,
+from docmill.engine import stages, worker
+from docmill.engine.stages import DocState
+from docmill.orchestration.artifacts import publish_summary
+from docmill.orchestration.manager import get_manager, selection
+from docmill.orchestration.tasks import (
+    Timed,
+    clean_task,
+    extract_task,
+    load_task,
+    segment_task,
+    validate_task,
 )
-from docmill.sinks import RunInfo, Sink  # noqa: E402
-from docmill.sources import InputFile, discover  # noqa: E402
-
-STAGES = ("load", "clean", "segment", "extract", "validate", "export")
+from docmill.orchestration.writer import RunWriter
+from docmill.plugins import Manager
+from docmill.runs import cache
+from docmill.runs.folder import RunFolder, new_run_id
+from docmill.runs.summary import file_hashes
+from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT, check_plugin_settings
+from docmill.sinks import RunInfo
+from docmill.sources import InputFile, discover
 
 #: Called as ``progress(done, total)`` after each batch is written (set by the CLI).
 Progress = Callable[[int, int], None]
@@ -56,176 +58,8 @@ def set_progress(callback: Progress | None) -> None:
         _progress.append(callback)
 
 
-@lru_cache(maxsize=8)
-def get_manager(disable: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> Manager:
-    """The plugin manager of this process (built once per plugin selection)."""
-    return build_manager(disable=disable, only=only)
-
-
-class Timed:
-    """A batch's states and the seconds each stage so far took, passed between tasks.
-
-    The seconds accumulate from task to task, so the flow reads every stage's
-    time from the last task's result alone: with Dask, fetching the result of
-    every task would ship every intermediate batch back to the flow process.
-
-    Deliberately not a tuple, list, dataclass or pydantic model: Prefect walks every
-    task argument of those types (``visit_collection``) looking for futures, which
-    through a batch's states means every record of every document (measured by the
-    benchmark: ~1.6 s per task for 64 documents after extract). An object of a
-    plain class is a leaf to it.
-    """
-
-    __slots__ = ("batch", "seconds", "states")
-
-    def __init__(self, states: list[DocState], seconds: dict[str, float], batch: str) -> None:
-        self.states = states
-        self.seconds = seconds  # stage -> seconds, for this stage and the ones before
-        self.batch = batch  # names the batch to the worker that keeps its states
-
-
-def _timed(stage: str, upstream: Timed | str, fn: Callable[[], list[DocState]]) -> Timed:
-    """Run a stage after ``upstream`` (the batch token for the first stage).
-
-    Its seconds leave out the wait for a free worker (busy with another batch).
-    """
-    t0 = time.perf_counter()
-    states = fn()
-    seconds = {} if isinstance(upstream, str) else dict(upstream.seconds)
-    seconds[stage] = time.perf_counter() - t0 - worker.waited()
-    batch = upstream if isinstance(upstream, str) else upstream.batch
-    return Timed(states, seconds, batch)
-
-
-_TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
-
-
-@task(name="load", **_TASK_OPTIONS)
-def load_task(
-    items: list[InputFile],
-    disable: tuple[str, ...],
-    only: tuple[str, ...] | None,
-    max_bytes: int,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    workers: int = 1,
-    batch: str = "",
-) -> Timed:
-    """Read and load one batch of inputs (each under ``time_limit``; see the worker)."""
-    mgr = get_manager(disable, only)
-    kinds = stages.record_kinds(mgr)
-    return _timed(
-        "load",
-        batch,
-        lambda: worker.run_guarded(
-            "load", mgr, items, kinds, disable=disable, only=only,
-            time_limit=time_limit, max_bytes=max_bytes, workers=workers, batch=batch or None,
-        ),
-    )
-
-
-def _stage_task(stage: str) -> Any:
-    def run(
-        upstream: Timed,
-        disable: tuple[str, ...],
-        only: tuple[str, ...] | None,
-        time_limit: float = DEFAULT_TIME_LIMIT,
-        workers: int = 1,
-    ) -> Timed:
-        mgr = get_manager(disable, only)
-        kinds = stages.record_kinds(mgr)
-        return _timed(
-            stage,
-            upstream,
-            lambda: worker.run_guarded(
-                stage, mgr, upstream.states, kinds, disable=disable, only=only,
-                time_limit=time_limit, max_bytes=0, workers=workers,
-                batch=upstream.batch or None,
-            ),
-        )
-
-    run.__name__ = f"{stage}_task"
-    run.__doc__ = f"Run the {stage} stage over one batch."
-    return task(name=stage, **_TASK_OPTIONS)(run)
-
-
-clean_task = _stage_task("clean")
-segment_task = _stage_task("segment")
-extract_task = _stage_task("extract")
-validate_task = _stage_task("validate")
-
-
 def _batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
-
-
-class _Run:
-    """Book-keeping of one run in the flow process: sinks, dedup, counts, timings."""
-
-    def __init__(self, mgr: Manager, folder: RunFolder) -> None:
-        self.kinds = stages.record_kinds(mgr)
-        self.info = RunInfo(run_id=folder.run_id, folder=folder.tmp, kinds=self.kinds)
-        self.sinks: list[Sink] = []
-        for _name, fn in mgr.ordered("export_sink"):
-            sink = fn(run=self.info)
-            if sink is not None:
-                self.sinks.append(sink)
-        self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
-        self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
-        self.inputs: list[dict[str, Any]] = []
-        self.seen: dict[str, str] = {}
-        self.reused = 0
-
-    def write_reused(self, entry: Reused) -> None:
-        """Write a document's records taken from an earlier run (see docmill.runs.cache)."""
-        t0 = time.perf_counter()
-        records = entry.records(self.kinds)
-        self.seen[entry.sha256] = entry.source
-        for sink in self.sinks:
-            sink.write(records)
-        for r in records:
-            self.counts[r.kind] = self.counts.get(r.kind, 0) + 1
-        self.inputs.append(
-            {
-                "source": entry.source,
-                "sha256": entry.sha256,
-                "status": "document",
-                "id": entry.doc_id,
-            }
-        )
-        self.reused += 1
-        self.timings["export"] += time.perf_counter() - t0
-
-    def write(self, states: list[DocState]) -> None:
-        t0 = time.perf_counter()
-        for state in states:
-            if state.alive and state.sha256 in self.seen:
-                state.fail(
-                    "load",
-                    stages.FRAMEWORK,
-                    f"same content as {self.seen[state.sha256]} (a duplicate input)",
-                )
-            elif state.alive:
-                self.seen[state.sha256] = state.source
-            records: list[Record] = state.output()
-            for sink in self.sinks:
-                sink.write(records)
-            for r in records:
-                self.counts[r.kind] = self.counts.get(r.kind, 0) + 1
-            self.inputs.append(
-                {
-                    "source": state.source,
-                    "sha256": state.sha256 or None,
-                    "status": "document" if state.alive else "reject",
-                    "id": state.document.id if state.alive and state.document else None,
-                }
-            )
-        self.timings["export"] += time.perf_counter() - t0
-
-    def close(self) -> None:
-        t0 = time.perf_counter()
-        for sink in self.sinks:
-            sink.close()
-        self.timings["export"] += time.perf_counter() - t0
 
 
 @flow(name="docmill", log_prints=False, validate_parameters=True)
@@ -242,6 +76,7 @@ async def docmill_flow(
     time_limit: float = DEFAULT_TIME_LIMIT,
     full: bool = False,
     workers: int = 1,
+    fail_fast: bool = False,
 ) -> dict[str, Any]:
     """Run every input under ``paths`` through the five stages into a new run folder.
 
@@ -258,12 +93,15 @@ async def docmill_flow(
     unchanged since an earlier run under ``out`` is not processed again: its
     records are copied from that run (:mod:`docmill.runs.cache`).
 
+    With ``fail_fast`` the first plugin error stops the run with
+    :class:`docmill.engine.PluginError` (and no run folder) instead of becoming
+    an error finding or a reject.
+
     Returns the run summary (also written as ``manifest.json``).
     """
     started = datetime.now(UTC)
     out_dir = Path(out)
-    dis = tuple(sorted(disable or ()))
-    onl = tuple(sorted(only)) if only else None
+    dis, onl = selection(disable or (), only or None)
     mgr = get_manager(dis, onl)
     checked = check_plugin_settings(mgr.ordered("settings_model"))
     items = discover(
@@ -288,7 +126,7 @@ async def docmill_flow(
     client = ExitStack()
     client.enter_context(SyncClientContext.get_or_create())
     try:
-        run = _Run(mgr, folder)
+        run = RunWriter(mgr, folder)
         pending: deque[PrefectFuture[Timed]] = deque()
         order = deque(items)  # inputs are written in name order, reused or not
         ready: dict[str, DocState] = {}
@@ -332,7 +170,7 @@ async def docmill_flow(
         if order:  # every input is written exactly once, or the run fails
             raise RuntimeError(f"internal error: {len(order)} inputs were never written")
         run.close()
-        manifest = _manifest(run, folder, mgr, started, batch_size, len(items))
+        manifest = run.manifest(started, batch_size, len(items))
         manifest["cache"] = {
             "fingerprint": fingerprint,
             "full": full,
@@ -358,8 +196,6 @@ class RunCompleteWarning(UserWarning):
 
 def _run_complete(mgr: Manager, info: RunInfo, manifest: dict[str, Any]) -> None:
     """Call every ``run_complete`` implementation on its own (a failure is only a warning)."""
-    import warnings
-
     for name, fn in mgr.ordered("run_complete"):
         try:
             fn(run=info, manifest=manifest)
@@ -378,33 +214,3 @@ def _tasks_run_here() -> bool:
 
     ctx = FlowRunContext.get()
     return ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner)
-
-
-def _manifest(
-    run: _Run,
-    folder: RunFolder,
-    mgr: Manager,
-    started: datetime,
-    batch_size: int,
-    n_inputs: int,
-) -> dict[str, Any]:
-    finished = datetime.now(UTC)
-    documents = run.counts.get("document", 0)
-    rejects = run.counts.get("reject", 0)
-    return {
-        "run_id": folder.run_id,
-        "schema_version": SCHEMA_VERSION,
-        "docmill_version": __version__,
-        "started": started.isoformat(),
-        "finished": finished.isoformat(),
-        "seconds": round((finished - started).total_seconds(), 3),
-        "batch_size": batch_size,
-        "inputs": run.inputs,
-        "n_inputs": n_inputs,
-        "documents": documents,
-        "rejects": rejects,
-        "plugins": mgr.versions(),
-        "counts": dict(sorted(run.counts.items())),
-        "files": {kind: t.file_name() for kind, t in sorted(run.kinds.items())},
-        "timings": {k: round(v, 4) for k, v in run.timings.items()},
-    }

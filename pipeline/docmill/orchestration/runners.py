@@ -129,20 +129,21 @@ def flow_for(options: RunnerOptions) -> Any:
 def run(options: RunnerOptions, flow_run: Coroutine[Any, Any, T]) -> T:
     """Run a flow coroutine (from :func:`flow_for`) to completion, with a real API for Dask."""
     if options.runner == "local":
-        return asyncio.run(flow_run)
+        return _complete(flow_run)
     from docmill.orchestration.server import prefect_api
 
     with prefect_api(options.server_home, options.server_port):
-        return asyncio.run(flow_run)
+        return _complete(flow_run)
 
 
-def run_flow(parameters: dict[str, Any], options: RunnerOptions | None = None) -> dict[str, Any]:
-    """Run the docmill flow once with ``parameters``; returns its summary."""
-    options = options or RunnerOptions()
-    parameters = {
-        "in_flight": options.batches_in_flight,
-        "workers": options.plugin_workers,
-        **parameters,
-    }
-    result: dict[str, Any] = run(options, flow_for(options)(**parameters))
-    return result
+def _complete(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion; in a thread of its own when this thread runs an
+    event loop already (a Jupyter notebook), where ``asyncio.run`` refuses to start."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="docmill-flow") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

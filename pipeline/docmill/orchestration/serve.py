@@ -1,7 +1,8 @@
 """``docmill serve``: the docmill flow on a schedule, with Prefect's own scheduler.
 
-The flow is served with :meth:`prefect.flows.Flow.serve` (a deployment named
-``docmill/<name>`` plus a runner polling for its scheduled runs), against a real
+The flow is served as :meth:`prefect.flows.Flow.serve` does it (a deployment
+``docmill/<name>`` plus a :class:`prefect.runner.Runner` polling for its scheduled
+runs, with :mod:`docmill.orchestration.schedules` applied in between), against a real
 Prefect API (:func:`docmill.orchestration.server.prefect_api`): Prefect's temporary API only
 warns that it cannot schedule and never runs anything. Each scheduled run is an
 ordinary flow run with its own run folder under ``out``, its parameters and task
@@ -26,19 +27,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-
-from docmill.cli.options import BatchSizeOption, FullOption, OutOption, PluginOption
-from docmill.cli.schedules import MissedRunsOption, NameOption, missed_runs_choice
 from docmill.orchestration.environment import configure
-from docmill.orchestration.schedules import (
-    MissedRuns,
-    apply_restart_policy,
-    deployment_name,
-    describe,
-)
+from docmill.orchestration.schedules import MissedRuns, apply_restart_policy, describe
 from docmill.orchestration.server import prefect_api
 
 
@@ -75,8 +67,10 @@ def serve(
     """Serve the flow with ``parameters`` on ``cron`` or every ``interval`` seconds until stopped.
 
     ``parameters`` are the flow's (paths and ``out`` should be absolute: runs start
-    in fresh processes). Runs already scheduled when it starts follow
-    :mod:`docmill.orchestration.schedules` (stale ones replaced, ``missed_runs``).
+    in fresh processes); exactly one of ``cron`` and ``interval`` is given. Runs
+    already scheduled when it starts follow :mod:`docmill.orchestration.schedules`
+    (stale ones replaced, missed ones per ``missed_runs``). Returns when interrupted
+    (Ctrl-C or SIGTERM), after stopping the server it started.
     """
     configure()
     with (
@@ -128,68 +122,3 @@ async def _serve(
         print(f"docmill: {line}", file=sys.stderr)
     with contextlib.suppress(TerminationSignal):
         await runner.start()
-
-
-def serve_command(
-    paths: Annotated[list[Path], typer.Argument(help="Files and folders each run processes.")],
-    cron: Annotated[
-        str | None, typer.Option("--cron", help='Cron schedule, e.g. "*/15 * * * *".')
-    ] = None,
-    interval: Annotated[
-        float | None, typer.Option("--interval", min=1, help="Run every SECONDS instead.")
-    ] = None,
-    out: OutOption = None,
-    batch_size: BatchSizeOption = None,
-    plugin: PluginOption = None,
-    full: FullOption = False,
-    name: NameOption = None,
-    missed_runs: MissedRunsOption = None,
-) -> None:
-    """Serve the pipeline on a schedule (Prefect's scheduler) until Ctrl-C.
-
-    Uses the Prefect server at PREFECT_API_URL, or starts a local one (UI at
-    http://127.0.0.1:4200) for as long as it runs.
-    """
-    from docmill.cli import _manager, _parse_plugin_flags, _usage, check_settings
-    from docmill.settings import Settings
-
-    if (cron is None) == (interval is None):
-        raise _usage("give exactly one of --cron and --interval")
-    if cron is not None:
-        from cronsim import CronSim, CronSimError
-
-        try:
-            CronSim(cron, datetime.now(UTC))
-        except CronSimError as exc:
-            raise _usage(f"invalid --cron {cron!r}: {exc}") from None
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise _usage(f"no such file or folder: {', '.join(missing)}")
-    settings = Settings()
-    disable = sorted(set(settings.disable) | set(_parse_plugin_flags(plugin)))
-    check_settings(_manager(disable))
-    parameters: dict[str, Any] = {
-        "paths": [str(p.resolve()) for p in paths],
-        "out": str((out or settings.out).resolve()),
-        "batch_size": batch_size or settings.batch_size,
-        "disable": disable,
-        "max_bytes": settings.max_bytes,
-        "full": full,
-    }
-    from docmill.orchestration.runners import RunnerOptions
-
-    local = RunnerOptions.from_settings(settings, runner="local")  # serve runs locally
-    parameters["workers"] = local.plugin_workers
-    parameters["in_flight"] = local.batches_in_flight
-    time_limit = getattr(settings, "time_limit", None)
-    if time_limit is not None:
-        parameters["time_limit"] = time_limit
-    serve(
-        parameters,
-        name=name or deployment_name(parameters["paths"], parameters["out"]),
-        missed_runs=missed_runs_choice(missed_runs, settings.missed_runs),
-        cron=cron,
-        interval=interval,
-        server_home=settings.server_home,
-        server_port=settings.server_port,
-    )

@@ -40,10 +40,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import orjson
-import typer
 
 from docmill.runs.folder import MANIFEST, read_manifest
 
@@ -394,27 +393,3 @@ def write_report(folder: Path, manifest: dict[str, Any] | None = None) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
-
-
-def report_command(
-    run_dir: Annotated[
-        Path | None, typer.Argument(help="A run folder (default: the latest run).")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output folder holding the runs.")
-    ] = None,
-) -> None:
-    """Write (or rewrite) report.html in a run folder and print its path."""
-    from docmill.runs.folder import latest_run
-    from docmill.settings import Settings
-
-    folder = run_dir or latest_run(out or Settings().out)
-    if folder is None:
-        typer.echo("Error: no complete run found", err=True)
-        raise typer.Exit(2)
-    try:
-        path = write_report(folder)
-    except NotARunError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(str(path))

@@ -1,8 +1,8 @@
-"""Run summaries: the rows of a manifest, file hashes, the Prefect artifact.
+"""Run summaries: the rows of a manifest, file hashes.
 
 The same rows are printed by ``docmill show`` and published, on every run, as a
-Prefect table artifact keyed :data:`ARTIFACT_KEY`, so the Prefect UI shows what a
-run produced next to its parameters and task timings.
+Prefect table artifact (:mod:`docmill.orchestration.artifacts`), so the Prefect UI
+shows what a run produced next to its parameters and task timings.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from docmill.runs.folder import MANIFEST
-
-#: Prefect artifact keys allow lowercase letters, digits and dashes only.
-ARTIFACT_KEY = "docmill-run-summary"
 
 
 def summary_rows(manifest: dict[str, Any]) -> list[tuple[str, str]]:
@@ -53,23 +50,3 @@ def file_hashes(folder: Path) -> dict[str, str]:
         for p in sorted(folder.iterdir())
         if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
     }
-
-
-async def publish_summary(manifest: dict[str, Any]) -> None:
-    """Publish the run summary as a Prefect table artifact (a failure is only logged).
-
-    Must be awaited inside the flow run. The run folder is already complete when
-    this is called: the artifact is a view of it, never the only copy.
-    """
-    from prefect.artifacts import acreate_table_artifact
-    from prefect.logging import get_run_logger
-
-    table = [{"what": what, "value": value} for what, value in summary_rows(manifest)]
-    description = (
-        f"docmill run `{manifest['run_id']}`: {manifest['documents']} documents, "
-        f"{manifest['rejects']} rejects -> `{manifest.get('folder', '')}`"
-    )
-    try:
-        await acreate_table_artifact(table=table, key=ARTIFACT_KEY, description=description)
-    except Exception as exc:  # the run's output is on disk; a report must not fail it
-        get_run_logger().warning("could not publish the run summary artifact: %s", exc)

@@ -11,18 +11,14 @@ the run; documents plus rejects equal the inputs, and the inputs listed agree.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-import typer
 from pydantic import ValidationError
 
 from docmill.records import Record
 from docmill.runs.folder import MANIFEST, read_manifest
 from docmill.runs.summary import sha256_file
-
-#: Exit code of ``docmill validate`` when the run folder does not validate.
-EXIT_INVALID = 4
 
 
 class RunInvalid(ValueError):
@@ -114,25 +110,3 @@ def validate_run(folder: Path, kinds: dict[str, type[Record]]) -> dict[str, int]
             f"{folder / MANIFEST}: lists {len(inputs)} inputs, n_inputs is {manifest['n_inputs']}"
         )
     return checked
-
-
-def validate_command(
-    run_dir: Annotated[Path, typer.Argument(help="The run folder to check.")],
-) -> None:
-    """Re-check every JSONL file of a run against the record schemas and the manifest."""
-    from docmill.cli import _manager
-    from docmill.engine.stages import record_kinds
-    from docmill.settings import Settings
-
-    kinds = record_kinds(_manager(Settings().disable))
-    try:
-        checked = validate_run(run_dir, kinds)
-    except RunInvalid as exc:
-        typer.echo(f"docmill validate: invalid: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
-    total = sum(checked.values())
-    typer.echo(
-        f"docmill validate: ok: {run_dir}: {len(checked)} files, {total} records, "
-        "hashes and counts match the manifest",
-        err=True,
-    )

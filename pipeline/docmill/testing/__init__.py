@@ -219,17 +219,17 @@ def registered(*plugins: PluginArg) -> Iterator[None]:
     point) needs nothing.
     """
     from docmill import plugins as plugins_module
-    from docmill.orchestration import flow
+    from docmill.orchestration import manager
 
     named = _named(plugins)
     plugins_module.EXTRA_PLUGINS.extend(named)
-    flow.get_manager.cache_clear()
+    manager.get_manager.cache_clear()
     try:
         yield
     finally:
         for item in named:
             plugins_module.EXTRA_PLUGINS.remove(item)
-        flow.get_manager.cache_clear()
+        manager.get_manager.cache_clear()
 
 
 @contextmanager

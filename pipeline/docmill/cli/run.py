@@ -1,0 +1,220 @@
+"""``docmill run``: one run of the flow over the given inputs, its summary line and exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from docmill.cli.app import (
+    EXIT_PLUGIN_ERRORS,
+    EXIT_REJECTS,
+    BatchSizeOption,
+    FullOption,
+    OutOption,
+    PluginOption,
+    app,
+    err,
+    load_settings,
+    parse_plugin_flags,
+    usage,
+    warn,
+)
+from docmill.orchestration.launch import UsageError, execute, plan_run
+
+#: The ``code`` of the finding that stands for a plugin's failed contribution to a document.
+PLUGIN_ERROR = "plugin-error"
+
+
+@app.command()
+def run(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, folders, glob patterns ('news/**/*.html'), @LIST files naming one "
+            "path per line, or - for standard input.",
+            show_default=False,
+        ),
+    ],
+    out: OutOption = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Only inputs matching this glob (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Skip inputs matching this glob (repeatable)."),
+    ] = None,
+    batch_size: BatchSizeOption = None,
+    plugin: PluginOption = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Prefect logs at INFO; print each plugin error's traceback."
+        ),
+    ] = False,
+    full: FullOption = False,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            help="Stop at the first plugin error with its full traceback (exit 5, no run "
+            "folder): for developing a plugin.",
+        ),
+    ] = False,
+    runner: Annotated[
+        str | None, typer.Option("--runner", help="Task runner: local (default) or dask.")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Dask scheduler tcp://HOST:PORT (runner dask).")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes running stage work, each with its own model (local: default 1; "
+            "dask: LocalCluster size, default 2).",
+        ),
+    ] = None,
+    in_flight: Annotated[
+        int | None, typer.Option("--in-flight", min=1, help="Batches submitted at once.")
+    ] = None,
+) -> None:
+    """Run every document under PATHS through the pipeline into a new run folder.
+
+    Exits 0 when every input became a document, 3 when some were rejected
+    (rejects.jsonl), 5 when a plugin failed on some document (findings.jsonl; 5
+    also when there are rejects) or --fail-fast stopped the run, 2 on a usage error.
+    """
+    if verbose:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # read when Prefect is imported
+    settings = load_settings()
+    path_args = _with_stdin(paths)
+    try:
+        plan = plan_run(
+            path_args,
+            settings,
+            out=out,
+            include=include or (),
+            exclude=exclude or (),
+            disable=parse_plugin_flags(plugin),
+            batch_size=batch_size,
+            full=full,
+            fail_fast=fail_fast,
+            runner=runner,
+            address=address,
+            workers=workers,
+            in_flight=in_flight,
+            warn=warn,
+        )
+    except UsageError as exc:
+        usage(str(exc))
+    bar = _Bar() if sys.stderr.isatty() else None
+    try:
+        summary = execute(plan, bar.update if bar else None)
+    finally:
+        if bar:
+            bar.stop()
+    folder = Path(summary["folder"])
+    errors = _plugin_errors(folder / summary["files"]["finding"])
+    if verbose:
+        _print_tracebacks(errors, folder / summary["files"]["reject"])
+    err(_summary_line(summary, len(errors), verbose))
+    if errors:
+        raise typer.Exit(EXIT_PLUGIN_ERRORS)
+    if summary["rejects"]:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _summary_line(summary: dict[str, Any], plugin_errors: int, verbose: bool) -> str:
+    """``docmill: 9 documents, 0 rejects[, N plugin errors (...)], 40 entities, ... -> folder``."""
+    files = summary["files"]
+    parts = [f"{summary['documents']} documents", f"{summary['rejects']} rejects"]
+    if plugin_errors:
+        where = "tracebacks above" if verbose else "-v for tracebacks"
+        parts.append(f"{plugin_errors} plugin errors (see {files['finding']}; {where})")
+    parts += [
+        f"{n} {files[k].removesuffix('.jsonl')}"
+        for k, n in summary["counts"].items()
+        if n and k not in ("document", "reject")
+    ]
+    return f"docmill: {', '.join(parts)} in {summary['seconds']:.1f}s -> {summary['folder']}"
+
+
+def _plugin_errors(findings: Path) -> list[dict[str, Any]]:
+    """The findings of a run that stand for a plugin's failure (code ``plugin-error``)."""
+    errors: list[dict[str, Any]] = []
+    if not findings.is_file():  # no JSONL sink in this run
+        return errors
+    with findings.open("rb") as fh:
+        for line in fh:
+            if PLUGIN_ERROR.encode() in line:
+                finding = orjson.loads(line)
+                if finding.get("code") == PLUGIN_ERROR:
+                    errors.append(finding)
+    return errors
+
+
+def _print_tracebacks(errors: list[dict[str, Any]], rejects: Path) -> None:
+    """Print every plugin error, and every reject a plugin raised, with its traceback."""
+    raised = []
+    if rejects.is_file():
+        with rejects.open("rb") as fh:
+            raised = [r for r in map(orjson.loads, fh) if r.get("traceback")]
+    for finding in errors:
+        err(f"\nplugin error in {finding['doc_id']}: {finding['message']}")
+        if finding.get("traceback"):
+            err(finding["traceback"].rstrip())
+    for reject in raised:
+        err(f"\nreject {reject['source']}: {reject['stage']} plugin {reject['plugin']!r}")
+        err(reject["traceback"].rstrip())
+
+
+def _with_stdin(paths: list[str]) -> list[str]:
+    """``paths`` with ``-`` replaced by a file holding standard input (named ``stdin``).
+
+    The file lives in a temporary folder removed when the process exits.
+    """
+    if "-" not in paths:
+        return paths
+    if paths.count("-") > 1:
+        usage("- (standard input) can be given only once")
+    if sys.stdin.isatty():
+        usage("- reads a document from standard input, but nothing is piped in")
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="docmill-stdin-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / "stdin"
+    target.write_bytes(sys.stdin.buffer.read())
+    return [str(target) if p == "-" else p for p in paths]
+
+
+class _Bar:
+    """A transient progress bar on a terminal: documents written out of documents found."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        self.task = self.progress.add_task("documents", total=None)
+        self.progress.start()
+
+    def update(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done, total=total)
+
+    def stop(self) -> None:
+        self.progress.stop()
