@@ -26,6 +26,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from docmill.engine import stages  # noqa: E402
 from docmill.engine.stages import DocState  # noqa: E402
 from docmill.plugins import Manager, build_manager  # noqa: E402
-from docmill.records import DateMention, Entity, Quote, Segment  # noqa: E402
+from docmill.records import DateMention, Entity, Quote, Record, Segment  # noqa: E402
 from docmill.sources import Source  # noqa: E402
 from docmill_builtins.segment_text import paragraphs, sentences  # noqa: E402
 
@@ -119,13 +120,13 @@ def process(mgr: Manager, path: Path, published: str | None) -> tuple[DocState, 
     return state, seconds
 
 
-def score_document(state: DocState, gold: dict[str, Any], scores: Scores) -> None:
-    """Add one annotated document's figures to ``scores``."""
-    assert state.clean is not None
+def score_document(
+    records: Sequence[Record], cleaned: str, gold: dict[str, Any], scores: Scores
+) -> None:
+    """Add one annotated document's figures to ``scores``: its records (source offsets)
+    and its cleaned text (``DocState.clean.text``, ``docmill.testing.Result.clean.text``)."""
     name = Path(gold["document"]).name
-    records = state.records
     predicted = [r.text for r in records if isinstance(r, Segment) and r.type == "sentence"]
-    cleaned = state.clean.text
     for sentence in gold.get("sentences", []):
         if sentence not in cleaned:
             scores.problems.append(f"{name}: gold sentence not in the text: {sentence[:60]!r}")
@@ -177,7 +178,7 @@ def run(repeat: int = 3, verbose: bool = False) -> int:
             assert state.clean is not None
             words += len(state.clean.text.split())
             if i == 0:
-                score_document(state, gold, scores)
+                score_document(state.records, state.clean.text, gold, scores)
 
     print(f"annotated samples: {len(golds)} documents in {ANNOTATIONS.relative_to(ROOT)}")
     s, q, d = scores.sentences, scores.quotes, scores.dates

@@ -7,7 +7,8 @@ import os
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,15 @@ import pytest
 # Before anything imports Prefect: a private, throw-away PREFECT_HOME per session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="docmill-prefect-")
 from docmill.orchestration.environment import configure
+from docmill.testing import BUILTINS, FlowResult, Result, run_plugins
 
 configure()
+
+#: docmill's own pytest plugin: pytest loads it from its ``pytest11`` entry point when
+#: docmill is installed with it, else (a source checkout on PYTHONPATH) from here.
+PLUGIN = "docmill.testing.pytest_plugin"
+if not any(ep.value == PLUGIN for ep in entry_points(group="pytest11")):
+    pytest_plugins = [PLUGIN]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -26,12 +34,8 @@ SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """Prefect's real local API, started once for the whole session."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def prefect_api(docmill_prefect: None) -> None:
+    """Prefect's real local API, started once for the whole session (docmill's fixture)."""
 
 
 @pytest.fixture
@@ -43,27 +47,33 @@ def shared_article() -> Path:
     return files[0]
 
 
+def run_builtins(text: str, published: str | None = None) -> Result:
+    """Every built-in plugin over ``text`` (:func:`docmill.testing.run_plugins`, no Prefect).
+
+    ``published`` stands in for what a loader reads; a plugin error or a failed span
+    check (any error finding) fails the test.
+    """
+    result = run_plugins(text=text, name="sample.txt", builtins=BUILTINS, published=published)
+    assert not result.errors, result.errors
+    return result
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
 
 
-class RunResult:
-    """A finished run folder, read back."""
-
-    def __init__(self, summary: dict[str, Any]) -> None:
-        self.summary = summary
-        self.folder = Path(summary["folder"])
-
-    def records(self, kind: str) -> list[dict[str, Any]]:
-        return read_jsonl(self.folder / self.summary["files"][kind])
-
-    def jsonl_bytes(self) -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for p in sorted(self.folder.glob("*.jsonl"))}
+#: A finished run folder, read back (``records(kind)``, ``summary``, ``jsonl_bytes()``).
+RunResult = FlowResult
 
 
 @pytest.fixture
-def run_flow(prefect_api: None) -> Callable[..., RunResult]:
-    """Run the real flow (real Prefect API) and read the run folder back."""
+def run_flow(docmill_prefect: None) -> Callable[..., RunResult]:
+    """``run_flow(paths, out, **flow_options)``: the real flow, real Prefect API, read back.
+
+    Unlike the shipped ``docmill_run`` fixture (isolated from configuration, as a
+    plugin author's tests should be), this is a run as the CLI makes it: settings
+    come from ``docmill.toml`` and ``DOCMILL_*`` as a user's would.
+    """
     from docmill.orchestration import flow, manager
 
     def _run(paths: list[Path], out: Path, **kwargs: Any) -> RunResult:

@@ -1,10 +1,14 @@
 """A throw-away virtual environment that sees this docmill, for tests that pip install.
 
-``python -m venv`` of the project's interpreter plus a ``.pth`` file that adds the
-project venv's site-packages (``site.addsitedir``, so its editable install of
-docmill works): creating one takes well under a second, and packages installed
-into it (``pip install -e``) never touch the project's venv. ``bin/`` gets
-``pip``, ``docmill`` and ``pytest`` commands, as an activated venv would have.
+``python -m venv`` of the project's interpreter plus two ``.pth`` files: the first
+puts this checkout's source roots (``pipeline/``, ``plugins/``) on ``sys.path`` and
+comes with a ``docmill`` dist-info carrying this checkout's version and entry points
+(the ``pytest11`` plugin among them), so the venv runs the code under test even when
+the project venv's editable install points at another checkout; the second adds the
+project venv's site-packages (``site.addsitedir``) for every dependency. Creating
+one takes well under a second, and packages installed into it (``pip install -e``)
+never touch the project's venv. ``bin/`` gets ``pip``, ``docmill`` and ``pytest``
+commands, as an activated venv would have.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ import os
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 _SHIMS = {
     "pip": '-m pip "$@"',
@@ -38,6 +45,7 @@ class Venv:
             text=True,
             check=True,
         ).stdout.strip()
+        _install_checkout(Path(purelib))
         parent = sysconfig.get_paths()["purelib"]
         Path(purelib, "docmill-parent.pth").write_text(
             f"import site; site.addsitedir({parent!r})\n", encoding="utf-8"
@@ -74,6 +82,29 @@ class Venv:
                 f"\n--- stderr\n{done.stderr[-4000:]}"
             )
         return done
+
+
+def _install_checkout(purelib: Path) -> None:
+    """This checkout as the venv's ``docmill``: source roots on sys.path, and metadata."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    roots = [ROOT / "pipeline", ROOT / "plugins"]
+    (purelib / "docmill-checkout.pth").write_text(
+        "".join(f"{root}\n" for root in roots), encoding="utf-8"
+    )
+    dist = purelib / f"docmill-{project['version']}.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: docmill\nVersion: {project['version']}\n",
+        encoding="utf-8",
+    )
+    groups = {"console_scripts": project.get("scripts", {}), **project.get("entry-points", {})}
+    (dist / "entry_points.txt").write_text(
+        "".join(
+            f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in entries.items()) + "\n"
+            for group, entries in groups.items()
+        ),
+        encoding="utf-8",
+    )
 
 
 def harness_api_url() -> str:

@@ -9,8 +9,7 @@ import pytest
 
 from docmill.records import Document, Entity, Finding
 from docmill_builtins.validate_consistency import label_findings, whole_years
-from tests.conftest import RunResult, check_offsets
-from tests.run_stages import of, run_text
+from tests.conftest import RunResult, check_offsets, run_builtins
 
 CONTRADICTION = """Dam Anniversary
 
@@ -26,7 +25,8 @@ CONSISTENT = CONTRADICTION.replace("March 3, 2019", "March 3, 2020")
 
 
 def elapsed(text: str, published: str | None = None) -> list[Finding]:
-    return [f for f in of(run_text(text, published), Finding) if f.code.startswith("elapsed")]
+    findings = run_builtins(text, published).records(Finding)
+    return [f for f in findings if f.code.startswith("elapsed")]
 
 
 def test_stated_elapsed_time_contradicting_explicit_dates_is_one_finding() -> None:

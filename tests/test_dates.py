@@ -6,7 +6,7 @@ import pytest
 
 from docmill.records import DateMention
 from docmill_builtins.extract_dates import normalise
-from tests.run_stages import of, run_text
+from tests.conftest import run_builtins
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,8 @@ two years.
 
 
 def test_date_mentions_resolved_against_published() -> None:
-    values = {d.text: d.value for d in of(run_text(TEXT, published="2024-06-12"), DateMention)}
+    dates = run_builtins(TEXT, published="2024-06-12").records(DateMention)
+    values = {d.text: d.value for d in dates}
     assert values["3 March 1998"] == "1998-03-03"
     assert values["May 2021"] == "2021-05"
     assert values["yesterday"] == "2024-06-11"
@@ -51,6 +52,6 @@ def test_date_mentions_resolved_against_published() -> None:
 
 
 def test_without_published_relative_dates_are_null_not_today() -> None:
-    values = {d.text: d.value for d in of(run_text(TEXT), DateMention)}
+    values = {d.text: d.value for d in run_builtins(TEXT).records(DateMention)}
     assert values["3 March 1998"] == "1998-03-03"
     assert values["yesterday"] is None and values["next month"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docmill.records import Edit, Entity
-from tests.run_stages import of, run_text
+from tests.conftest import run_builtins
 
 TEXT = """Treaty Talks Resume in Geneva
 
@@ -25,7 +25,7 @@ President Okonkwo arrived late. Later, Daniel Okonkwo told reporters that Okonkw
 
 
 def entities() -> list[Entity]:
-    return of(run_text(TEXT), Entity)
+    return run_builtins(TEXT).records(Entity)
 
 
 def by_text(ents: list[Entity]) -> dict[str, Entity]:
@@ -66,9 +66,9 @@ def test_swallowed_places_and_missed_bodies_are_repaired() -> None:
 
 
 def test_spans_are_trimmed_and_boilerplate_yields_nothing() -> None:
-    state = run_text(TEXT)
-    ents = of(state, Entity)
-    (teaser,) = [e for e in of(state, Edit) if "teaser" in e.reason]
+    result = run_builtins(TEXT)
+    ents = result.records(Entity)
+    (teaser,) = [e for e in result.records(Edit) if "teaser" in e.reason]
     assert not [e for e in ents if teaser.start <= e.start < teaser.end]
     assert "Kowalski" not in " ".join(e.text for e in ents)
     for e in ents:
@@ -80,13 +80,14 @@ def test_spans_are_trimmed_and_boilerplate_yields_nothing() -> None:
 
 def test_shared_article_done_criteria_for_entities(shared_article: Path) -> None:
     text = shared_article.read_text(encoding="utf-8")
-    state = run_text(text)
-    ents = of(state, Entity)
+    result = run_builtins(text)
+    ents = result.records(Entity)
     nato = {e.canonical for e in ents if e.text in ("NATO", "North Atlantic Treaty Organization")}
     assert len(nato) == 1
     stolt = [e for e in ents if e.text == "Stoltenberg"]
     assert stolt and {(e.canonical, e.label) for e in stolt} == {("Jens Stoltenberg", "PERSON")}
-    teaser = next(e for e in of(state, Edit) if e.reason.endswith("teaser for another article"))
+    edits = result.records(Edit)
+    teaser = next(e for e in edits if e.reason.endswith("teaser for another article"))
     assert not [e for e in ents if teaser.start <= e.start < teaser.end]
-    glued = [e for e in of(state, Edit) if e.reason.startswith("glued")]
+    glued = [e for e in result.records(Edit) if e.reason.startswith("glued")]
     assert len(glued) == 1 and text[glued[0].start - 3 : glued[0].start + 5] == "andNorth"

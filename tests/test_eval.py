@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.run_stages import run_text
+from tests.conftest import run_builtins
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,8 @@ def test_make_eval_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> No
 def test_scores_count_wrong_speakers_dates_and_spurious_entities() -> None:
     module = load_eval()
     text = "Rain Plan\n\n“We are ready for the storm,” said Mayor Lena Fischer on 3 May 2024.\n"
-    state = run_text(text)
+    result = run_builtins(text)
+    assert result.clean is not None
     gold = {
         "document": "seeds/x.txt",
         "sentences": ["Rain Plan", "not a sentence of this text"],
@@ -66,7 +67,7 @@ def test_scores_count_wrong_speakers_dates_and_spurious_entities() -> None:
         "dates": [{"text": "3 May 2024", "value": "2024-05-03"}],
     }
     scores = module.Scores()
-    module.score_document(state, gold, scores)
+    module.score_document(result.output, result.clean.text, gold, scores)
     assert (scores.sentences.hit, scores.sentences.total) == (1, 2)
     assert scores.problems  # the second gold sentence is not in the text
     assert scores.entity_gold == 2 and scores.entity_tp == 1

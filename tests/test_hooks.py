@@ -46,9 +46,13 @@ from docmill import Document, Finding, Segment, Span, hookimpl
 CALLS = Path(__file__).with_name("calls.txt")
 
 
-def called(name):
+def called(name, settings=None):
     with CALLS.open("a") as fh:
         fh.write(name + "\\n")
+    if settings is not None:  # every stage hook gets this plugin's own validated settings
+        assert isinstance(settings, Settings), settings
+        with CALLS.with_name("settings.txt").open("a") as fh:
+            fh.write(f"{name}={settings.word}\\n")
 
 
 class Marker(Span):
@@ -72,36 +76,36 @@ def settings_model():
 
 
 @hookimpl(tryfirst=True)
-def load(source):
-    called("load")
+def load(source, settings):
+    called("load", settings)
     if source.name.endswith(".note"):
         return Document(media_type="text/x-note", text=source.data.decode())
     return None
 
 
 @hookimpl
-def clean(doc):
-    called("clean")
+def clean(doc, settings):
+    called("clean", settings)
     return []
 
 
 @hookimpl
-def segment(doc):
-    called("segment")
+def segment(doc, settings):
+    called("segment", settings)
     return []
 
 
 @hookimpl
-def extract(doc, segments, found):
-    called("extract")
+def extract(doc, segments, found, settings):
+    called("extract", settings)
     assert segments and all(s.end <= len(doc.text) for s in segments)
-    i = doc.text.lower().find("harbour")
-    return [Marker(start=i, end=i + 7)] if i >= 0 else []
+    i = doc.text.lower().find(settings.word)
+    return [Marker(start=i, end=i + len(settings.word))] if i >= 0 else []
 
 
 @hookimpl
-def validate(doc, records):
-    called("validate")
+def validate(doc, records, settings):
+    called("validate", settings)
     return [Finding(code="seen", severity="info", message=f"{len(records)} records")]
 
 
@@ -118,14 +122,14 @@ class Sink:
 
 
 @hookimpl
-def export_sink(run):
-    called("export_sink")
+def export_sink(run, settings):
+    called("export_sink", settings)
     return Sink(run.folder)
 
 
 @hookimpl
-def run_complete(run, manifest):
-    called("run_complete")
+def run_complete(run, manifest, settings):
+    called("run_complete", settings)
     assert (run.folder / manifest["files"]["document"]).is_file()
     (run.folder / "complete.txt").write_text(str(manifest["documents"]))
 
@@ -141,6 +145,7 @@ def test_every_hook_is_called_by_a_real_run(
     run_flow: Callable[..., RunResult],
     install_plugin: Callable[..., str],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sys
 
@@ -149,6 +154,8 @@ def test_every_hook_is_called_by_a_real_run(
     from docmill.cli import add_plugin_commands, app
 
     module = install_plugin("everyhook", EVERY_HOOK_PLUGIN)
+    # its settings, by the name it is installed under, reach every stage (and the workers)
+    monkeypatch.setenv("DOCMILL_PLUGINS__EVERYHOOK__WORD", "boats")
     note = tmp_path / "in" / "harbour.note"
     note.parent.mkdir()
     note.write_text("The harbour is open again.\n\nBoats are back.")
@@ -159,7 +166,10 @@ def test_every_hook_is_called_by_a_real_run(
     called = set(calls_file.read_text().split())
     assert called == set(HOOKS)
     (marker,) = result.records("marker")
-    assert marker["text"] == "harbour"
+    assert marker["text"] == "Boats"
+    got = set(calls_file.with_name("settings.txt").read_text().split())
+    stages = ["load", "clean", "segment", "extract", "validate", "export_sink", "run_complete"]
+    assert got == {f"{stage}=boats" for stage in stages}
     docs = {d["source"]: d for d in result.records("document")}
     assert docs["harbour.note"]["media_type"] == "text/x-note"
     assert (result.folder / "count.txt").read_text() == str(

@@ -7,13 +7,20 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from docmill import CleanText, Document, EditedText
 from docmill.cli import EXIT_USAGE, app
 from docmill.plugins import build_manager
-from docmill.settings import PluginSettingsError, check_plugin_settings, plugin_settings
+from docmill.settings import (
+    PluginSettingsError,
+    check_plugin_settings,
+    override_plugin_settings,
+    plugin_settings,
+)
 
 runner = CliRunner()
 
@@ -110,3 +117,103 @@ def test_a_bad_setting_stops_a_run_before_any_work(
     with pytest.raises(PluginSettingsError, match="scorer"):
         asyncio.run(flow.docmill_flow.fn(paths=["in.txt"], out="out"))
     assert not (here / "out").exists()
+
+
+#: A plugin that never names itself: its extractor finds the word its settings name.
+WORD_FINDER = """
+from typing import Literal
+
+from pydantic import BaseModel
+
+from docmill import Span, hookimpl
+
+
+class Word(Span):
+    kind: Literal["word"] = "word"
+
+
+class Settings(BaseModel):
+    word: str = "harbour"
+
+
+@hookimpl
+def record_types():
+    return [Word]
+
+
+@hookimpl
+def settings_model():
+    return Settings
+
+
+@hookimpl
+def extract(doc, settings):
+    assert isinstance(settings, Settings)
+    i = doc.text.find(settings.word)
+    return [Word(start=i, end=i + len(settings.word))] if i >= 0 else []
+"""
+
+
+def _doc(text: str) -> CleanText:
+    return CleanText(Document(media_type="text/plain", text=text), EditedText(text))
+
+
+def _found_by(mgr: Any, name: str, text: str) -> list[str]:
+    """What plugin ``name``'s extractor finds in ``text``, called as the stages call it."""
+    (call,) = [fn for plugin, fn in mgr.ordered("extract") if plugin == name]
+    return [text[r.start : r.end] for r in call(doc=_doc(text), segments=[], found=[])]
+
+
+def test_a_plugin_gets_its_settings_by_the_name_it_is_registered_under(
+    here: Path, install_plugin: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same code under two entry-point names (a renamed entry point): each gets
+    the settings of its own name, through the ``settings`` argument."""
+    install_plugin("finder", WORD_FINDER)
+    install_plugin("renamed_finder", WORD_FINDER)
+    (here / "docmill.toml").write_text('[plugins.renamed_finder]\nword = "boats"\n')
+    text = "The harbour is open; boats are back."
+    mgr = build_manager(order={})
+    assert _found_by(mgr, "finder", text) == ["harbour"]  # defaults: nothing set for it
+    assert _found_by(mgr, "renamed_finder", text) == ["boats"]
+    monkeypatch.setenv("DOCMILL_PLUGINS__FINDER__WORD", "open")
+    mgr = build_manager(order={})
+    assert _found_by(mgr, "finder", text) == ["open"]
+    assert _found_by(mgr, "renamed_finder", text) == ["boats"]
+    assert {k: v.model_dump() for k, v in mgr.settings().items() if "finder" in k} == {
+        "finder": {"word": "open"},
+        "renamed_finder": {"word": "boats"},
+    }
+    with override_plugin_settings({"finder": {"word": "back"}}):
+        assert _found_by(mgr, "finder", text) == ["back"]
+    assert _found_by(mgr, "finder", text) == ["open"]
+
+
+def test_settings_are_validated_once_per_manager(
+    here: Path, install_plugin: Callable[..., str]
+) -> None:
+    install_plugin("finder", WORD_FINDER)
+    (here / "docmill.toml").write_text('[plugins.finder]\nword = "boats"\n')
+    mgr = build_manager(order={})
+    first = mgr.settings_of("finder")
+    (here / "docmill.toml").write_text('[plugins.finder]\nword = "harbour"\n')
+    assert mgr.settings_of("finder") is first  # the manager's, not re-read per call
+    assert _found_by(mgr, "finder", "harbour boats") == ["boats"]
+    fresh = build_manager(order={}).settings_of("finder")
+    assert fresh is not None and fresh.model_dump() == {"word": "harbour"}
+    mgr.settings(reload=True)  # what a run start does on a long-lived manager
+    assert _found_by(mgr, "finder", "harbour boats") == ["harbour"]
+    assert mgr.settings_of("load_text") is None  # declares no model
+
+
+def test_a_plugin_whose_settings_fail_to_validate_fails_alone(
+    here: Path, install_plugin: Callable[..., str]
+) -> None:
+    install_plugin("finder", WORD_FINDER)
+    (here / "docmill.toml").write_text("[plugins.finder]\nword = 3\n")
+    mgr = build_manager(order={})
+    with pytest.raises(PluginSettingsError, match=r"'finder'.*word: Input should be a valid"):
+        _found_by(mgr, "finder", "harbour")
+    # a plugin that takes no settings argument is called as before
+    (call,) = [fn for plugin, fn in mgr.ordered("extract") if plugin == "extract_quotes"]
+    assert list(call(doc=_doc("No quotes."), segments=[], found=[])) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docmill.records import Quote
-from tests.run_stages import of, run_text
+from tests.conftest import run_builtins
 
 TEXT = """Port Strike Ends
 
@@ -29,7 +29,7 @@ The city called the deal “historic” in a statement.
 
 
 def quotes() -> list[Quote]:
-    return of(run_text(TEXT), Quote)
+    return run_builtins(TEXT).records(Quote)
 
 
 def test_speaker_before_and_after_with_cue() -> None:
@@ -61,15 +61,15 @@ def test_scare_quotes_are_not_quotations_and_unknown_speaker_is_null() -> None:
 def test_quote_without_speaker_is_a_warning() -> None:
     from docmill.records import Finding
 
-    state = run_text(TEXT)
-    warnings = [f for f in of(state, Finding) if f.code == "quote-without-speaker"]
+    result = run_builtins(TEXT)
+    warnings = [f for f in result.records(Finding) if f.code == "quote-without-speaker"]
     assert len(warnings) == 1 and warnings[0].severity == "warning"
     assert TEXT[warnings[0].start or 0 :].startswith("“Nobody told us")
 
 
 def test_shared_article_quotes_are_all_stoltenberg(shared_article: Path) -> None:
     text = shared_article.read_text(encoding="utf-8")
-    qs = of(run_text(text), Quote)
+    qs = run_builtins(text).records(Quote)
     assert len(qs) == 3
     assert {q.speaker for q in qs} == {"Jens Stoltenberg"}
     assert [q.cue for q in qs] == ["said", "noted", "emphasized"]

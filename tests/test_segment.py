@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from docmill.records import Segment
 from docmill_builtins.segment_text import paragraphs, sentences
-from tests.run_stages import of, run_text
+from tests.conftest import run_builtins
 
 GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "eval" / "golden_rules_en.json"
 
@@ -51,8 +51,8 @@ def test_quoted_ellipsis_stays_with_its_sentence() -> None:
 
 def test_segments_tile_paragraphs_with_exact_offsets() -> None:
     text = "Title line\n\nFirst  sentence here. Second one?\u00a0Yes.\n\n\nLast paragraph."
-    state = run_text(text)
-    segs = of(state, Segment)
+    result = run_builtins(text)
+    segs = result.records(Segment)
     paras = [s for s in segs if s.type == "paragraph"]
     sents = [s for s in segs if s.type == "sentence"]
     assert [p.text for p in paras] == [

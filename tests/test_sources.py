@@ -120,3 +120,29 @@ def test_run_reports_a_pattern_matching_nothing_as_usage_error(tmp_path: Path) -
     result = CliRunner().invoke(app, ["run", f"{tmp_path}/*.html", "--out", str(tmp_path)])
     assert result.exit_code == EXIT_USAGE
     assert "no file matches the pattern" in result.output
+
+
+HTML_ONLY_EMAIL = (
+    b"From: Desk <desk@example.org>\r\nSubject: Harbour reopens\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+    b"<html><body><p>The harbour reopened on Monday.</p></body></html>\r\n"
+)
+
+
+def test_a_container_extension_is_not_overruled_by_what_it_contains(tmp_path: Path) -> None:
+    # An e-mail whose only part is HTML looks like HTML within its first KiB.
+    assert guess_media_type("note.eml", HTML_ONLY_EMAIL) == "message/rfc822"
+    assert guess_media_type("page.mht", HTML_ONLY_EMAIL) == "message/rfc822"
+    assert guess_media_type("note", HTML_ONLY_EMAIL) == "text/html"  # no extension: content
+    assert guess_media_type("note.bin", HTML_ONLY_EMAIL) == "text/html"  # a generic one too
+    docx = write_docx(tmp_path / "x.docx").read_bytes()
+    assert guess_media_type("book.epub", docx) == "application/epub+zip"  # a ZIP package
+    assert guess_media_type("archive.zip", docx) == DOCX  # a plain ZIP is sniffed
+    assert guess_media_type("inbox.mbox", b"From x\n<html>") == "application/mbox"
+
+
+def test_loaders_are_handed_the_container_type() -> None:
+    from docmill.testing import PluginFailed, run_plugins
+
+    with pytest.raises(PluginFailed, match="no loader"):
+        run_plugins(text=HTML_ONLY_EMAIL.decode(), name="note.eml")

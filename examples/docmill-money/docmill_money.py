@@ -6,7 +6,6 @@ from typing import Literal
 from pydantic import BaseModel
 
 from docmill import Span, hookimpl
-from docmill.settings import plugin_settings
 
 CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "dollars": "USD", "euros": "EUR", "pounds": "GBP"}
 SCALE = {None: 1, "thousand": 1e3, "million": 1e6, "billion": 1e9}
@@ -37,8 +36,7 @@ def settings_model():
 
 
 @hookimpl
-def extract(doc):
-    settings = plugin_settings("money", MoneySettings)
+def extract(doc, settings):
     for m in PATTERN.finditer(doc.text):
         if not (m["symbol"] or m["word"]):
             continue  # a bare number is not money

@@ -1,4 +1,4 @@
-"""The plugin manager: built-ins and entry points, enabling, disabling, listing.
+"""The plugin manager: built-ins and entry points, enabling, disabling, listing, calling.
 
 Built-in plugins are the modules in :data:`DEFAULT_PLUGINS`, registered exactly
 like third-party plugins found under the ``docmill`` entry-point group. A plugin
@@ -7,31 +7,50 @@ it never takes the tool down. ``DOCMILL_PLUGINS`` (comma-separated names) loads
 only the plugins listed; ``DOCMILL_DISABLE_PLUGINS`` and ``-p no:NAME`` disable
 by name.
 
+Checks at registration (:mod:`docmill.hookcheck`): an implementation of no
+docmill hook, an argument its hook does not have, or a wrapper implementation
+makes the plugin ``failed``, with "did you mean" and the valid names;
+hook-named functions without ``@hookimpl`` are a warning. Every load warning
+points at the plugin and is shown once per process (:mod:`docmill.loadwarnings`).
+
+Calling: docmill calls each implementation on its own (:meth:`Manager.ordered`),
+so a plugin that raises costs only its own contribution. An implementation that
+declares a ``settings`` argument gets its plugin's validated settings
+(:meth:`Manager.settings`), found by the name the plugin is registered under.
+
 Order: within a stage, implementations run in pluggy's order (last registered
 first, ``tryfirst``/``trylast`` applied) unless ``[order]`` in ``docmill.toml``
-lists plugin names for that hook; see :meth:`Manager.ordered`. Compatibility: a
-plugin whose distribution requires ``docmill`` (``Requires-Dist``) or whose
-module sets ``docmill_requires = ">=0.1,<0.3"`` outside this docmill's version is
-refused with status ``"incompatible"`` and never registered.
+lists plugin names for that hook; see :meth:`Manager.ordered`. Compatibility
+(:mod:`docmill.compat`): a plugin whose distribution requires ``docmill``
+(``Requires-Dist``) or whose module sets ``docmill_requires = ">=0.1,<0.3"``
+outside this docmill's version is refused with status ``"incompatible"`` and
+never registered.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pluggy
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 
-from docmill import hookspecs
+from docmill import hookcheck, hookspecs
+from docmill.compat import IncompatiblePlugin, check_compatible, dist_requirement, is_entry_point
+from docmill.compat import __version__ as __version__
 from docmill.hookspecs import PROJECT
+from docmill.loadwarnings import LoadWarning, plugin_location, show
+from docmill.loadwarnings import PluginLoadWarning as PluginLoadWarning
+from docmill.ordering import REST as REST
+from docmill.ordering import apply_order as apply_order
+from docmill.ordering import problems
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "docmill_builtins.load_text",
@@ -56,16 +75,6 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 #: (name, plugin) pairs every manager of this process registers after the installed
 #: plugins; :func:`docmill.testing.registered` fills it for tests of the real flow.
 EXTRA_PLUGINS: list[tuple[str, object]] = []
-
-
-def _version() -> str:
-    try:
-        return metadata.version(PROJECT)
-    except metadata.PackageNotFoundError:  # running from a source tree
-        return "0+unknown"
-
-
-__version__ = _version()
 
 
 @dataclass(frozen=True)
@@ -96,10 +105,6 @@ class PluginInfo:
         return data
 
 
-class PluginLoadWarning(UserWarning):
-    """A plugin could not be loaded and was skipped."""
-
-
 @dataclass
 class Manager:
     """A pluggy manager plus what was loaded, disabled and failed."""
@@ -108,14 +113,35 @@ class Manager:
     infos: dict[str, PluginInfo] = field(default_factory=dict)
     #: Hook name -> plugin names in the order wanted (``[order]`` of docmill.toml).
     order: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def hook(self) -> Any:
-        return self.pm.hook
+    #: What went wrong while loading (shown by :func:`build_manager` unless ``warn=False``).
+    warnings: list[LoadWarning] = field(default_factory=list)
+    #: (settings generation, name -> validated settings), filled on first use.
+    _settings: tuple[int, dict[str, BaseModel]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def versions(self) -> dict[str, str]:
         """Name -> version of every active plugin (for manifests and cache keys)."""
         return {n: i.version for n, i in sorted(self.infos.items()) if i.status == "active"}
+
+    def hook_names(self) -> list[str]:
+        """The names of every docmill hook, sorted."""
+        return list(hookcheck.hook_arguments(self.pm))
+
+    def _caller(self, hook_name: str) -> pluggy.HookCaller:
+        caller = getattr(self.pm.hook, hook_name, None)
+        if not isinstance(caller, pluggy.HookCaller) or caller.spec is None:
+            raise KeyError(f"no such docmill hook: {hook_name!r}")
+        return caller
+
+    def firstresult(self, hook_name: str) -> bool:
+        """Whether the hook stops at the first implementation that returns a value.
+
+        Read from the hookspec's options (``@hookspec(firstresult=True)``, e.g.
+        ``load``); raises KeyError for a name that is not a docmill hook.
+        """
+        spec = self._caller(hook_name).spec
+        return bool(spec is not None and spec.opts.get("firstresult"))
 
     def ordered(self, hook_name: str) -> list[tuple[str, Callable[..., Any]]]:
         """(plugin name, call) of a hook's implementations, in their effective order.
@@ -128,23 +154,62 @@ class Manager:
 
         Each call takes the hook's arguments as keywords and passes an implementation
         only those it declares, as pluggy does; calling them one by one is what lets
-        the stages isolate a failing plugin.
+        the stages isolate a failing plugin (wrapper implementations, which could not
+        be called this way, are refused at registration). An implementation that
+        declares ``settings`` gets its plugin's validated settings
+        (:meth:`settings_of`); the caller never passes them.
         """
-        caller = getattr(self.pm.hook, hook_name)
+        caller = self._caller(hook_name)
         # pluggy calls implementations last-registered first, tryfirst/trylast applied.
         impls = list(reversed(caller.get_hookimpls()))
         names = list(dict.fromkeys(impl.plugin_name for impl in impls))
         rank = {name: i for i, name in enumerate(apply_order(names, self.order.get(hook_name, ())))}
         impls.sort(key=lambda impl: rank[impl.plugin_name])  # stable: keeps pluggy's ties
-        return [(impl.plugin_name, _bind(impl)) for impl in impls]
+        return [(impl.plugin_name, self._bind(impl)) for impl in impls]
+
+    def _bind(self, impl: pluggy.HookImpl) -> Callable[..., Any]:
+        names = impl.argnames
+        function = impl.function
+        plugin = impl.plugin_name
+        wants_settings = "settings" in names
+
+        def call(**kwargs: Any) -> Any:
+            if wants_settings:  # resolved here, so a failure is this plugin's alone
+                kwargs["settings"] = self.settings_of(plugin)
+            return function(*[kwargs[name] for name in names])
+
+        return call
+
+    def settings(self, reload: bool = False) -> dict[str, BaseModel]:
+        """Name -> validated settings of every active plugin that declares a model.
+
+        Read (``[plugins.NAME]`` of docmill.toml, ``DOCMILL_PLUGINS__NAME__KEY``,
+        :func:`docmill.settings.override_plugin_settings`) and validated on first
+        use, then kept: every call of a plugin gets the same instance. They are read
+        again with ``reload`` (a run start on a long-lived manager does this, so a
+        changed docmill.toml counts) and inside or after an
+        ``override_plugin_settings`` block. Raises
+        :class:`docmill.settings.PluginSettingsError` naming the first plugin whose
+        settings do not validate or hold a key its model does not have.
+        """
+        from docmill.settings import check_plugin_settings, settings_generation
+
+        generation = settings_generation()
+        cached = self._settings
+        if reload or cached is None or cached[0] != generation:
+            cached = (generation, check_plugin_settings(self.ordered("settings_model")))
+            self._settings = cached
+        return cached[1]
+
+    def settings_of(self, name: str) -> BaseModel | None:
+        """The validated settings of plugin ``name``, or None when it declares no model."""
+        return self.settings().get(name)
 
     def effective_order(self) -> dict[str, list[str]]:
         """Hook name -> names of the plugins implementing it, in the order they run."""
         result = {}
-        for hook_name in sorted(self.pm.hook.__dict__):
-            caller = getattr(self.pm.hook, hook_name)
-            if isinstance(caller, pluggy.HookCaller) and caller.has_spec():
-                result[hook_name] = [name for name, _ in self.ordered(hook_name)]
+        for hook_name in self.hook_names():
+            result[hook_name] = [name for name, _ in self.ordered(hook_name)]
         return result
 
     def listing(
@@ -170,41 +235,6 @@ class Manager:
         return rows
 
 
-#: In an ``[order]`` list, where the plugins not listed go.
-REST = "..."
-
-
-def apply_order(names: Sequence[str], wanted: Sequence[str]) -> list[str]:
-    """``names`` (pluggy's order) rearranged by ``wanted`` (see :meth:`Manager.ordered`).
-
-    Names in ``wanted`` that are not in ``names`` are ignored here (build_manager
-    warns about them); names not in ``wanted`` keep their relative order.
-    """
-    if not wanted:
-        return list(names)
-    present = set(names)
-    listed = set(wanted)
-    rest = [n for n in names if n not in listed]
-    if REST in wanted:
-        i = list(wanted).index(REST)
-        before, after = wanted[:i], wanted[i + 1 :]
-    else:
-        before, after = wanted, []
-    pick = [n for n in before if n in present and n != REST]
-    pick_after = [n for n in after if n in present and n != REST]
-    return pick + rest + pick_after
-
-
-def _bind(impl: pluggy.HookImpl) -> Callable[..., Any]:
-    names = impl.argnames
-    function = impl.function
-
-    def call(**kwargs: Any) -> Any:
-        return function(*[kwargs[name] for name in names])
-
-    return call
-
-
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -225,63 +255,51 @@ def _candidates() -> list[tuple[str, str, str, Any]]:
     return found
 
 
-class IncompatiblePlugin(Exception):
-    """A plugin declares docmill versions that do not include this one."""
-
-
-def _dist_requirement(target: Any) -> str | None:
-    """The docmill specifier in an entry point's distribution's ``Requires-Dist``."""
-    dist = getattr(target, "dist", None) if _is_entry_point(target) else None
-    for line in (dist.requires or []) if dist is not None else []:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            continue
-        if canonicalize_name(req.name) != PROJECT:
-            continue
-        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-            continue
-        return str(req.specifier) or None
-    return None
-
-
-def check_compatible(name: str, requires: str | None, where: str) -> None:
-    """Raise :class:`IncompatiblePlugin` when ``requires`` excludes this docmill."""
-    if not requires or __version__ == "0+unknown":
-        return
-    try:
-        spec = SpecifierSet(requires)
-    except InvalidSpecifier as exc:
-        raise IncompatiblePlugin(
-            f"invalid docmill version specifier {requires!r} ({where})"
-        ) from exc
-    if not spec.contains(__version__, prereleases=True):
-        raise IncompatiblePlugin(
-            f"plugin {name!r} supports docmill {requires} ({where}), but this is docmill "
-            f"{__version__}: install a version of the plugin made for it, or disable it "
-            f"with -p no:{name}"
-        )
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, PluginLoadWarning, stacklevel=3)
-
-
 def _check_order(mgr: Manager) -> None:
-    """Warn about ``[order]`` entries that name no hook or no plugin implementing it."""
-    for hook_name, wanted in sorted(mgr.order.items()):
-        caller = getattr(mgr.pm.hook, hook_name, None)
-        if not isinstance(caller, pluggy.HookCaller) or not caller.has_spec():
-            _warn(f"[order] names {hook_name!r}, which is not a docmill hook")
-            continue
-        have = {impl.plugin_name for impl in caller.get_hookimpls()}
-        for name in wanted:
-            if name != REST and name not in have:
-                status = mgr.infos[name].status if name in mgr.infos else "not installed"
-                _warn(
-                    f"[order] of {hook_name!r} names {name!r}, which does not take part "
-                    f"in it ({status})"
-                )
+    """Add a warning for every ``[order]`` entry that names no hook or no plugin of it."""
+    path = Path.cwd() / "docmill.toml"
+    where = str(path) if path.is_file() else "[order]"
+    hooks = {hook: [name for name, _ in mgr.ordered(hook)] for hook in mgr.hook_names()}
+
+    def status(name: str) -> str:
+        return mgr.infos[name].status if name in mgr.infos else "not installed"
+
+    for message in problems(mgr.order, hooks, status):
+        mgr.warnings.append(LoadWarning(message, where))
+
+
+class PluginRefused(Exception):
+    """A plugin's hook implementations do not fit docmill's hookspecs (see hookcheck)."""
+
+    def __init__(self, message: str, attr: str) -> None:
+        super().__init__(message)
+        self.attr = attr  # the first offending attribute, where the warning points
+
+
+def _register(mgr: Manager, name: str, plugin: object) -> None:
+    """Register ``plugin`` after :mod:`docmill.hookcheck` found nothing to refuse."""
+    reasons = hookcheck.refusals(mgr.pm, plugin)
+    if reasons:
+        raise PluginRefused("; ".join(reason for _, reason in reasons), reasons[0][0])
+    mgr.pm.register(plugin, name=name)
+    unmarked = hookcheck.unmarked(mgr.pm, plugin)
+    if unmarked:
+        they = "they are" if len(unmarked) > 1 else "it is"
+        mgr.warnings.append(
+            LoadWarning(
+                f"docmill plugin {name!r} defines {', '.join(unmarked)} without "
+                f"@docmill.hookimpl: {they} not called",
+                *hookcheck.first_line(plugin, unmarked[0]),
+            )
+        )
+    for where in hookcheck.defaulted(mgr.pm, plugin):
+        mgr.warnings.append(
+            LoadWarning(
+                f"docmill plugin {name!r} declares {where} with a default value: hook "
+                "arguments with a default are never passed; drop the default",
+                *hookcheck.first_line(plugin, where.split("(", 1)[0]),
+            )
+        )
 
 
 def build_manager(
@@ -289,6 +307,7 @@ def build_manager(
     only: Iterable[str] | None = None,
     extra: Iterable[tuple[str, object]] = (),
     order: Mapping[str, Sequence[str]] | None = None,
+    warn: bool = True,
 ) -> Manager:
     """Load the built-in and installed plugins into a fresh manager.
 
@@ -297,9 +316,14 @@ def build_manager(
     names. ``extra`` registers (name, plugin object) pairs, for tests and embedding.
     ``order`` maps hook names to plugin names (see :meth:`Manager.ordered`); None
     reads it from the settings (``[order]`` in docmill.toml, ``DOCMILL_ORDER``).
-    A plugin that fails to import or whose hook implementations do not match a
-    hookspec is reported with status "failed" and left out; one that declares
+    A plugin that fails to import or whose hook implementations do not fit the
+    hookspecs is reported with status "failed" and left out; one that declares
     docmill versions excluding this one, with status "incompatible".
+
+    What went wrong is in :attr:`Manager.warnings`; with ``warn`` (the default)
+    each is also issued as a :class:`PluginLoadWarning` located in the plugin,
+    once per process (:func:`docmill.loadwarnings.show`). Code that must stay
+    quiet passes ``warn=False`` rather than filtering the warnings out.
     """
     disabled = set(disable) | set(_split(os.environ.get("DOCMILL_DISABLE_PLUGINS")))
     only_set = set(only) if only is not None else set(_split(os.environ.get("DOCMILL_PLUGINS")))
@@ -318,7 +342,8 @@ def build_manager(
         if name in disabled or (only_set and name not in only_set):
             mgr.infos[name] = PluginInfo(name, version, "disabled", module=module)
             continue
-        requires = _dist_requirement(target)
+        requires = dist_requirement(target)
+        plugin: object = None
         try:
             check_compatible(name, requires, "its distribution's Requires-Dist")
             plugin = _import(target)
@@ -326,35 +351,32 @@ def build_manager(
             if isinstance(declared, str):
                 requires = declared
                 check_compatible(name, declared, f"{type(plugin).__name__} docmill_requires")
-            pm.register(plugin, name=name)
-            unknown = sorted(c.name for c in pm.get_hookcallers(plugin) or () if not c.has_spec())
-            if unknown:
-                pm.unregister(plugin)
-                raise pluggy.PluginValidationError(
-                    plugin, f"unknown hook(s) {', '.join(unknown)} (no such docmill hook)"
-                )
+            _register(mgr, name, plugin)
         except IncompatiblePlugin as exc:
             mgr.infos[name] = PluginInfo(
                 name, version, "incompatible", module=module, error=str(exc), requires=requires
             )
-            warnings.warn(
-                f"docmill plugin {name!r} refused: {exc}", PluginLoadWarning, stacklevel=2
-            )
+            where = plugin_location(name, module, plugin, None)
+            mgr.warnings.append(LoadWarning(f"docmill plugin {name!r} refused: {exc}", *where))
             continue
         except Exception as exc:  # a broken plugin must not take docmill down
-            message = f"{type(exc).__name__}: {' '.join(str(exc).split())}"  # one line
+            if isinstance(exc, PluginRefused):
+                message = str(exc)
+            else:
+                message = f"{type(exc).__name__}: {' '.join(str(exc).split())}"  # one line
             mgr.infos[name] = PluginInfo(
                 name, version, "failed", module=module, error=message, requires=requires
             )
-            warnings.warn(
-                f"docmill plugin {name!r} skipped: {message}", PluginLoadWarning, stacklevel=2
-            )
+            attr = exc.attr if isinstance(exc, PluginRefused) else None
+            where = plugin_location(name, module, plugin, exc, attr)
+            mgr.warnings.append(LoadWarning(f"docmill plugin {name!r} skipped: {message}", *where))
             continue
         mgr.infos[name] = PluginInfo(
             name, version, "active", _hooks_of(pm, plugin), module, requires=requires
         )
-    pm.check_pending()
     _check_order(mgr)
+    if warn:
+        show(mgr.warnings)
     return mgr
 
 
@@ -363,21 +385,9 @@ def _module_name(obj: object) -> str:
     return name if isinstance(name, str) else type(obj).__module__
 
 
-def _is_entry_point(target: Any) -> bool:
-    """An entry point from ``importlib.metadata`` or from the ``importlib_metadata`` backport.
-
-    Once anything imports the backport (dask and distributed do), its finder sits on
-    ``sys.meta_path`` and ``importlib.metadata.entry_points()`` may hand back the
-    backport's EntryPoint class, which is not a subclass of the standard one.
-    """
-    return isinstance(target, metadata.EntryPoint) or all(
-        hasattr(target, attr) for attr in ("name", "value", "group", "load")
-    )
-
-
 def _import(target: Any) -> object:
     if isinstance(target, str):
         return importlib.import_module(target)
-    if _is_entry_point(target):
+    if is_entry_point(target):
         return target.load()
     return target

@@ -3,8 +3,13 @@
 Precedence, highest first: command-line flags, environment, ``docmill.toml``,
 ``[tool.docmill]`` of ``pyproject.toml`` (both read from the current folder),
 defaults. Plugin settings live under ``[plugins.NAME]`` (or
-``DOCMILL_PLUGINS__NAME__KEY``) and are validated against the model a plugin
-declares with the ``settings_model`` hook.
+``DOCMILL_PLUGINS__NAME__KEY``), NAME being the name the plugin is registered
+under (its entry-point name), and are validated against the model a plugin
+declares with the ``settings_model`` hook (:func:`check_plugin_settings`). The
+plugin manager validates them once and hands each plugin its own as the
+``settings`` argument of its stage hooks
+(:meth:`docmill.plugins.Manager.settings`); tests set them with
+:func:`override_plugin_settings`.
 """
 
 from __future__ import annotations
@@ -142,6 +147,13 @@ def configured_order() -> dict[str, list[str]]:
 _overrides: dict[str, dict[str, Any]] = {}
 #: True inside ``override_plugin_settings(..., isolate=True)``: files and env are ignored.
 _isolated: list[bool] = []
+#: Bumped whenever overrides start or end, so managers know to validate again.
+_generation: list[int] = [0]
+
+
+def settings_generation() -> int:
+    """A number that changes whenever :func:`override_plugin_settings` starts or ends."""
+    return _generation[0]
 
 
 @contextmanager
@@ -159,6 +171,7 @@ def override_plugin_settings(
     for name, table in values.items():
         _overrides.setdefault(name, {}).update(table)
     _isolated.append(isolate)
+    _generation[0] += 1
     plugin_settings.cache_clear()
     try:
         yield
@@ -166,6 +179,7 @@ def override_plugin_settings(
         _isolated.pop()
         _overrides.clear()
         _overrides.update(saved)
+        _generation[0] += 1
         plugin_settings.cache_clear()
 
 
@@ -203,7 +217,11 @@ def raw_plugin_settings(cwd: Path | None = None) -> dict[str, dict[str, Any]]:
 
 @cache
 def plugin_settings(name: str, model: type[M]) -> M:
-    """The validated settings of plugin ``name`` (defaults where nothing is set)."""
+    """The validated settings of plugin ``name`` (defaults where nothing is set).
+
+    Cached per process. A plugin does not need this: its stage hooks receive their
+    settings as the ``settings`` argument, found by the name it is registered under.
+    """
     return model.model_validate(raw_plugin_settings().get(name, {}))
 
 
@@ -229,9 +247,10 @@ def check_plugin_settings(
 ) -> dict[str, BaseModel]:
     """Validate every plugin's settings (``Manager.ordered("settings_model")``) now.
 
-    Returns name -> validated settings; raises :class:`PluginSettingsError` on the
-    first plugin whose settings do not validate, or that are given a key its model
-    does not have (a misspelled setting must not be ignored silently).
+    Returns name -> validated settings, read afresh (files, environment,
+    overrides); raises :class:`PluginSettingsError` on the first plugin whose
+    settings do not validate, or that are given a key its model does not have (a
+    misspelled setting must not be ignored silently).
     """
     result: dict[str, BaseModel] = {}
     raw = raw_plugin_settings()
@@ -246,7 +265,7 @@ def check_plugin_settings(
                 name, f"unknown setting(s) {', '.join(unknown)} (known: {known})"
             )
         try:
-            result[name] = plugin_settings(name, model)
+            result[name] = model.model_validate(raw.get(name, {}))
         except ValidationError as exc:
             errors = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()

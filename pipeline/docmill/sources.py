@@ -1,89 +1,27 @@
-"""Inputs: finding the files a run reads, and what a loader is handed."""
+"""Inputs: finding the files a run reads, and what a loader is handed.
+
+A :class:`Source`'s ``media_type`` comes from :func:`docmill.mediatypes.guess_media_type`.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import glob
-import io
-import mimetypes
 import os
-import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Extensions docmill knows beyond the ``mimetypes`` table.
-_EXTRA_TYPES = {
-    ".md": "text/markdown",
-    ".markdown": "text/markdown",
-    ".txt": "text/plain",
-    ".text": "text/plain",
-    ".htm": "text/html",
-    ".html": "text/html",
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+from docmill.mediatypes import DOCX, guess_media_type
 
-
-DOCX = _EXTRA_TYPES[".docx"]
-_HTML_START = (b"<!doctype html", b"<html")
-_HTML_TAGS = (b"<head", b"<body", b"<meta ", b"<title>", b"<article")
-_FRONT_MATTER = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n(?:[^\n]*\n){0,200}?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)"
-)
-_MD_HINT = re.compile(rb"^(?:#{1,6} \S|```)", re.MULTILINE)
-
-
-def guess_media_type(name: str, data: bytes) -> str:
-    """Media type by content sniffing first, file extension second.
-
-    Content decides when it is unambiguous: PDF (``%PDF-`` within the first KiB),
-    DOCX (a ZIP holding ``word/document.xml``), HTML (a doctype or ``<html>`` at
-    the start). Weaker signs count only when the extension does not say text or
-    Markdown: ``%PDF-`` later in the first KiB, ``<html`` after a comment or an
-    XML declaration, head/body tags.
-    Then the extension decides; a file without a known extension is Markdown when
-    it opens with YAML front matter or has Markdown headings, else plain text if
-    it looks textual (the text loader still refuses binary content).
-    """
-    head = data[:1024]
-    ext = os.path.splitext(name)[1].lower()
-    textual = _EXTRA_TYPES.get(ext, "").startswith("text/")
-    if data.startswith(b"%PDF-") or (b"%PDF-" in head and not textual):
-        return "application/pdf"
-    if data.startswith(b"PK\x03\x04"):
-        if _is_docx(data):
-            return DOCX
-        if ext == ".docx":
-            return DOCX  # a damaged Word file: the DOCX loader says why it cannot read it
-        return "application/zip"
-    lower = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if lower.startswith(_HTML_START[:2]):
-        return "text/html"
-    if not textual and b"<html" in lower[:512]:
-        return "text/html"  # after a comment or an XML declaration (XHTML)
-    if ext in _EXTRA_TYPES:
-        return _EXTRA_TYPES[ext]
-    if lower.startswith(b"<") and any(tag in lower for tag in _HTML_TAGS):
-        return "text/html"
-    guessed, _ = mimetypes.guess_type(name)
-    if guessed:
-        return guessed
-    if _FRONT_MATTER.match(data) or _MD_HINT.search(data[:4096]):
-        return "text/markdown"
-    if ext == "" and b"\x00" not in data[:8192]:
-        return "text/plain"
-    return "application/octet-stream"
-
-
-def _is_docx(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-
+__all__ = [
+    "DOCX",
+    "InputFile",
+    "Source",
+    "discover",
+    "guess_media_type",
+    "read_path_list",
+]
 
 @dataclass(frozen=True)
 class Source:

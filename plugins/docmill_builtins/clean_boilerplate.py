@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Document, Edit
+from docmill import Document, Edit, hookimpl
 
 _SEP = r"\s*[:|\-–—»›>]"
 _SITES = r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|email|instagram|reddit)"

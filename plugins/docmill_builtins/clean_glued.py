@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Document, Edit
+from docmill import Document, Edit, hookimpl
 
 #: Lower-case words that are never the first half of a brand or identifier.
 _WORDS = """

@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Document, Edit
+from docmill import Document, Edit, hookimpl
 
 MARKDOWN = "text/markdown"
 

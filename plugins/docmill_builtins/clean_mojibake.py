@@ -17,8 +17,7 @@ from difflib import SequenceMatcher
 import ftfy
 from ftfy.badness import is_bad
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Document, Edit
+from docmill import Document, Edit, hookimpl
 
 CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,

@@ -12,8 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Document, Edit
+from docmill import Document, Edit, hookimpl
 
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
 _ODD_SPACE = "\u00a0\u2000-\u200a\u202f\u205f\u3000\t"

@@ -7,9 +7,7 @@ from typing import IO
 
 import orjson
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Record
-from docmill.sinks import RunInfo
+from docmill import Record, RunInfo, hookimpl
 
 
 class JsonlSink:

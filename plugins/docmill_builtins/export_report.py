@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from docmill.hookspecs import hookimpl
-from docmill.report import write_report
-from docmill.sinks import RunInfo
+from docmill import RunInfo, hookimpl, write_report
 
 
 @hookimpl

@@ -17,9 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from docmill.hookspecs import hookimpl
-from docmill.records import DateMention, Entity, Record
-from docmill.text import CleanText
+from docmill import CleanText, DateMention, Entity, Record, hookimpl
 
 _BASES = (datetime(1990, 6, 15, 12), datetime(2001, 3, 3, 12))
 _FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}

@@ -27,13 +27,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Entity, Segment
-from docmill.settings import plugin_settings
-from docmill.text import CleanText
+from docmill import CleanText, Entity, Segment, hookimpl
 from docmill_builtins.entity_names import Mention, canonicalise
 
-NAME = "extract_entities"
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 _LEADING = ("the ", "The ", "THE ", "a ", "an ")
 _EVENT_HEADS = frozenset(
@@ -231,9 +227,8 @@ def settings_model() -> type[BaseModel]:
     return EntitySettings
 
 
-def mentions(doc: CleanText, segments: Sequence[Segment]) -> list[Mention]:
+def mentions(doc: CleanText, segments: Sequence[Segment], conf: EntitySettings) -> list[Mention]:
     """The model's raw mentions, paragraph by paragraph, in cleaned offsets."""
-    conf = plugin_settings(NAME, EntitySettings)
     nlp = load_model(conf.model)
     spans = [(p.start, p.end) for p in segments if p.type == "paragraph"] or [(0, len(doc.text))]
     texts = [doc.text[s:e] for s, e in spans]
@@ -247,6 +242,6 @@ def mentions(doc: CleanText, segments: Sequence[Segment]) -> list[Mention]:
 
 
 @hookimpl(tryfirst=True)
-def extract(doc: CleanText, segments: Sequence[Segment]) -> list[Entity]:
-    found = canonicalise(doc.text, repair(doc.text, mentions(doc, segments)))
+def extract(doc: CleanText, segments: Sequence[Segment], settings: EntitySettings) -> list[Entity]:
+    found = canonicalise(doc.text, repair(doc.text, mentions(doc, segments, settings)))
     return [Entity(start=m.start, end=m.end, label=m.label, canonical=m.canonical) for m in found]

@@ -28,9 +28,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Entity, Quote, Record
-from docmill.text import CleanText
+from docmill import CleanText, Entity, Quote, Record, hookimpl
 
 _CUE_WORDS = """
     said says say told tells added adds noted notes emphasized emphasised emphasizes

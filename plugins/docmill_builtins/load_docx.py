@@ -15,10 +15,10 @@ import re
 import zipfile
 from typing import Any
 
-from docmill.hookspecs import hookimpl
-from docmill.metadata import iso_date, language_tag, person
-from docmill.records import Document
-from docmill.sources import DOCX, Source
+from docmill import Document, Source, hookimpl, iso_date, language_tag, person
+
+#: The media type this loader claims (what docmill sniffs for a Word file).
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 _SPACE = re.compile(r"[ \t\u00a0]+")
 _HEADING_STYLE = re.compile(r"^(?:Heading\s*(\d)|Title)$", re.IGNORECASE)

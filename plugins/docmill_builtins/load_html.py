@@ -16,10 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from docmill.hookspecs import hookimpl
-from docmill.metadata import iso_date, language_tag, person
-from docmill.records import Document
-from docmill.sources import Source
+from docmill import Document, Source, hookimpl, iso_date, language_tag, person
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 

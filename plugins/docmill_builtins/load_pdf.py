@@ -19,10 +19,7 @@ import logging
 import re
 from typing import Any
 
-from docmill.hookspecs import hookimpl
-from docmill.metadata import iso_date, person
-from docmill.records import Document
-from docmill.sources import Source
+from docmill import Document, Source, hookimpl, iso_date, person
 
 PDF_TYPE = "application/pdf"
 PAGE_SEPARATOR = "\n\n"

@@ -16,10 +16,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from docmill.hookspecs import hookimpl
-from docmill.metadata import iso_date, language_tag, person, plain
-from docmill.records import Document
-from docmill.sources import Source
+from docmill import Document, Source, hookimpl, iso_date, language_tag, person, plain
 
 TEXT_TYPES = ("text/plain", "text/markdown")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")

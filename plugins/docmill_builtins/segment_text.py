@@ -20,9 +20,7 @@ from collections.abc import Iterator
 import pysbd
 from pysbd.lang.english import English
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Segment
-from docmill.text import CleanText
+from docmill import CleanText, Segment, hookimpl
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)
 #: Curly double quotes -> characters pysbd does not pair (same length: offsets hold).

@@ -20,8 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from docmill.hookspecs import hookimpl
-from docmill.records import DateMention, Document, Edit, Entity, Finding, Quote, Record, Segment
+from docmill import DateMention, Document, Edit, Entity, Finding, Quote, Record, Segment, hookimpl
 
 _CARDINAL_WORDS = """
     zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from docmill.hookspecs import hookimpl
-from docmill.records import Document, Edit, Finding, Record, Span
+from docmill import Document, Edit, Finding, Record, Span, hookimpl
 
 
 def _edited_inside(edit_starts: list[int], edits: list[Edit], start: int, end: int) -> bool:

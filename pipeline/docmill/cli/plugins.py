@@ -39,11 +39,11 @@ def plugins_order() -> None:
 
 @plugins_app.command("new")
 def plugins_new(
-    name: Annotated[str, typer.Argument(help="Plugin name: lowercase letters, digits, _.")],
+    name: Annotated[str, typer.Argument(help="Plugin name: lowercase letters, digits, - or _.")],
     stage: Annotated[
         str,
         typer.Option(
-            "--stage", help="Stage to start from: load, clean, extract, validate, export."
+            "--stage", help="Kind to start from: load, clean, segment, extract, validate, export."
         ),
     ] = "extract",
     directory: Annotated[
@@ -52,7 +52,7 @@ def plugins_new(
 ) -> None:
     """Create a plugin package docmill-NAME/: pyproject with the entry point, module, test."""
     from docmill.plugins import build_manager
-    from docmill.scaffold import ScaffoldError, scaffold
+    from docmill.scaffold import ScaffoldError, next_steps, plugin_name, scaffold
 
     try:
         folder = scaffold(name, stage, directory)
@@ -60,9 +60,8 @@ def plugins_new(
         usage(str(exc))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        taken = name in build_manager(order={}).infos
+        taken = plugin_name(name) in build_manager(order={}, warn=False).infos
     if taken:
         err(f"warning: a plugin named {name!r} is already installed; rename one of them")
-    hook = "export_sink" if stage == "export" else stage  # the hook an export plugin implements
-    err(f"next: pip install -e {folder} && docmill plugins --hook {hook}")
+    err("next:\n  " + "\n  ".join(next_steps(name, stage, folder)))
     typer.echo(str(folder))

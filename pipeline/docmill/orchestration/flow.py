@@ -42,7 +42,7 @@ from docmill.plugins import Manager
 from docmill.runs import cache
 from docmill.runs.folder import RunFolder, new_run_id
 from docmill.runs.summary import file_hashes
-from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT, check_plugin_settings
+from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT
 from docmill.sinks import RunInfo
 from docmill.sources import InputFile, discover
 
@@ -103,7 +103,7 @@ async def docmill_flow(
     out_dir = Path(out)
     dis, onl = selection(disable or (), only or None)
     mgr = get_manager(dis, onl)
-    checked = check_plugin_settings(mgr.ordered("settings_model"))
+    checked = mgr.settings(reload=True)
     items = discover(
         paths, exclude=[out_dir], include_globs=include or (), exclude_globs=exclude or ()
     )

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from docmill.plugins import Manager, PluginLoadWarning, build_manager
-from docmill.settings import check_plugin_settings, raw_plugin_settings
+from docmill.settings import raw_plugin_settings
 
 #: Receives each warning of a run's set-up as one line (see :func:`fresh_manager`).
 Warn = Callable[[str], None]
@@ -50,11 +50,11 @@ def fresh_manager(
     get_manager.cache_clear()
     if warn is None:
         return get_manager(*key)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True):
         warnings.simplefilter("always", PluginLoadWarning)
         mgr = get_manager(*key)
-    for w in caught:
-        warn(str(w.message))
+    for w in mgr.warnings:  # all of them: Python warnings are shown once per process
+        warn(w.message)
     return mgr
 
 
@@ -65,7 +65,7 @@ def checked_settings(mgr: Manager, warn: Warn | None = None) -> dict[str, Any]:
     whose settings do not validate, so a bad value fails before any work. Settings
     given for a plugin that is not loaded are passed to ``warn`` (or warned about).
     """
-    checked = check_plugin_settings(mgr.ordered("settings_model"))
+    checked = mgr.settings(reload=True)
     for name in sorted(set(raw_plugin_settings()) - set(mgr.infos)):
         message = f"settings given for unknown plugin {name!r}"
         if warn is None:
