@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         le=65535,
         description="Port of that local server (a free one if taken; 0: any free port).",
     )
+    missed_runs: Literal["one", "all", "none"] = Field(
+        default="one",
+        description="Runs of a schedule that came due while `docmill serve` was not running: "
+        "'one' catch-up run at start (default), 'all' of them, or 'none'; the others are "
+        "marked Skipped.",
+    )
 
     @classmethod
     def settings_customise_sources(

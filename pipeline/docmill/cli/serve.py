@@ -19,7 +19,9 @@ from docmill.cli.app import (
     usage,
     warn,
 )
+from docmill.cli.schedules import MissedRunsOption, NameOption, missed_runs_choice
 from docmill.orchestration.launch import UsageError, plan_run
+from docmill.orchestration.schedules import deployment_name
 
 
 @app.command()
@@ -35,7 +37,8 @@ def serve(
     batch_size: BatchSizeOption = None,
     plugin: PluginOption = None,
     full: FullOption = False,
-    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "scheduled",
+    name: NameOption = None,
+    missed_runs: MissedRunsOption = None,
 ) -> None:
     """Serve the pipeline on a schedule (Prefect's scheduler) until Ctrl-C.
 
@@ -69,9 +72,11 @@ def serve(
         )
     except UsageError as exc:
         usage(str(exc))
+    parameters = plan.parameters
     serve_flow(
-        plan.parameters,
-        name=name,
+        parameters,
+        name=name or deployment_name(parameters["paths"], parameters["out"]),
+        missed_runs=missed_runs_choice(missed_runs, settings.missed_runs),
         cron=cron,
         interval=interval,
         server_home=settings.server_home,

@@ -1,7 +1,8 @@
 """``docmill serve``: the docmill flow on a schedule, with Prefect's own scheduler.
 
-The flow is served with :meth:`prefect.flows.Flow.serve` (a deployment named
-``docmill/<name>`` plus a runner polling for its scheduled runs), against a real
+The flow is served as :meth:`prefect.flows.Flow.serve` does it (a deployment
+``docmill/<name>`` plus a :class:`prefect.runner.Runner` polling for its scheduled
+runs, with :mod:`docmill.orchestration.schedules` applied in between), against a real
 Prefect API (:func:`docmill.orchestration.server.prefect_api`): Prefect's temporary API only
 warns that it cannot schedule and never runs anything. Each scheduled run is an
 ordinary flow run with its own run folder under ``out``, its parameters and task
@@ -18,15 +19,18 @@ another is running starts when it ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from docmill.orchestration.environment import configure
+from docmill.orchestration.schedules import MissedRuns, apply_restart_policy, describe
 from docmill.orchestration.server import prefect_api
 
 
@@ -58,47 +62,63 @@ def serve(
     interval: float | None,
     server_home: Path,
     server_port: int,
+    missed_runs: MissedRuns = "one",
 ) -> None:
     """Serve the flow with ``parameters`` on ``cron`` or every ``interval`` seconds until stopped.
 
     ``parameters`` are the flow's (paths and ``out`` should be absolute: runs start
-    in fresh processes); exactly one of ``cron`` and ``interval`` is given. Returns
-    when interrupted (Ctrl-C or SIGTERM), after stopping the server it started.
+    in fresh processes); exactly one of ``cron`` and ``interval`` is given. Runs
+    already scheduled when it starts follow :mod:`docmill.orchestration.schedules`
+    (stale ones replaced, missed ones per ``missed_runs``). Returns when interrupted
+    (Ctrl-C or SIGTERM), after stopping the server it started.
     """
     configure()
-    with _sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
-        _serve(
-            parameters, name=name, cron=cron, interval=interval, home=server_home, port=server_port
+    with (
+        _sigterm_as_interrupt(),
+        contextlib.suppress(KeyboardInterrupt),
+        prefect_api(server_home, server_port) as api_url,
+    ):
+        when = f"cron {cron!r}" if cron else f"every {interval:g}s"
+        print(
+            f"docmill: serving docmill/{name} ({when}) against {api_url}; Ctrl-C stops",
+            file=sys.stderr,
         )
+        asyncio.run(_serve(parameters, name, cron, interval, missed_runs))
     print("docmill: stopped", file=sys.stderr)
 
 
-def _serve(
+async def _serve(
     parameters: dict[str, Any],
-    *,
     name: str,
     cron: str | None,
     interval: float | None,
-    home: Path,
-    port: int,
+    missed_runs: MissedRuns,
 ) -> None:
-    with prefect_api(home, port) as api_url:
-        from prefect.types.entrypoint import EntrypointType
+    """What ``flow.serve`` does, with the restart policy between registering and polling."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+    from prefect.types.entrypoint import EntrypointType
 
-        from docmill.orchestration.flow import docmill_flow
+    from docmill.orchestration.flow import docmill_flow
 
-        when = f"cron {cron!r}" if cron else f"every {interval:g}s"
-        print(
-            f"docmill: serving {docmill_flow.name}/{name} ({when}) against {api_url}; Ctrl-C stops",
-            file=sys.stderr,
-        )
-        docmill_flow.serve(
-            name=name,
-            cron=cron,
-            interval=interval,
-            parameters=parameters,
-            pause_on_shutdown=False,
-            limit=1,  # a run that comes due while one is running waits for it
-            print_starting_message=False,
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        )
+    # pause_on_shutdown=False: the schedule stays active for the next serve;
+    # limit=1: a run that comes due while one is running waits for it
+    runner = Runner(name=name, pause_on_shutdown=False, limit=1)
+    deployment_id = await runner.aadd_flow(
+        docmill_flow,
+        name=name,
+        cron=cron,
+        interval=interval,
+        parameters=parameters,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    # registered: the server deleted the runs its previous version had scheduled for
+    # later, so every pending run due before now was missed (it can take seconds)
+    registered = datetime.now(UTC)
+    async with get_client() as client:
+        decided = await apply_restart_policy(client, deployment_id, missed_runs, registered)
+    for line in describe(decided, missed_runs):
+        print(f"docmill: {line}", file=sys.stderr)
+    with contextlib.suppress(TerminationSignal):
+        await runner.start()

@@ -101,6 +101,8 @@ class LocalServer:
         self.api_url = f"http://{HOST}:{self.port}/api"
         self.ui_url = f"http://{HOST}:{self.port}"
         self.log_path = self.home / "server.log"
+        #: The API URL while this server runs, for short commands to use it (``running_api``).
+        self.url_file = self.home / "server.url"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = START_TIMEOUT) -> str:
@@ -130,6 +132,7 @@ class LocalServer:
                     f"before answering (see {self.log_path})"
                 )
             if healthy(self.api_url):
+                self.url_file.write_text(self.api_url)
                 return self.api_url
             time.sleep(0.25)
         self.stop()
@@ -143,6 +146,9 @@ class LocalServer:
         proc, self.process = self.process, None
         if proc is None:
             return
+        with contextlib.suppress(OSError):
+            if self.url_file.read_text() == self.api_url:  # not another server's in this home
+                self.url_file.unlink()
         for sig, wait in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 5.0)):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, sig)
@@ -173,12 +179,25 @@ def configured_api_url() -> str | None:
     return str(url) if url else None
 
 
+def running_api(home: Path) -> str | None:
+    """The API URL of the local server a running docmill keeps in ``home``, if it answers."""
+    try:
+        url = (home / "server.url").read_text().strip()
+    except OSError:
+        return None
+    return url if url and healthy(url) else None
+
+
 @contextlib.contextmanager
-def prefect_api(home: Path, port: int = 4200, echo: bool = True) -> Iterator[str]:
+def prefect_api(
+    home: Path, port: int = 4200, echo: bool = True, reuse_running: bool = False
+) -> Iterator[str]:
     """A real Prefect API URL for the block: the configured one if any, else a local server.
 
     "Configured" is ``PREFECT_API_URL`` in the environment, the active Prefect
-    profile, or Prefect's settings context (a test harness).
+    profile, or Prefect's settings context (a test harness). ``reuse_running``
+    (short commands such as ``docmill schedules``) uses the local server a running
+    ``docmill serve`` keeps in ``home`` rather than a second one on its database.
 
     When docmill starts the server, ``PREFECT_API_URL`` is set in this process's
     environment (so child processes, flow runs and Dask workers started from here
@@ -188,17 +207,33 @@ def prefect_api(home: Path, port: int = 4200, echo: bool = True) -> Iterator[str
     if given:
         yield given
         return
+    running = running_api(home.resolve()) if reuse_running else None
+    if running:
+        with _api_url_set(running):
+            yield running
+        return
     server = LocalServer(home, port)
     if echo:
         print(f"docmill: starting a local Prefect server ({server.home})", file=sys.stderr)
     with server:
         if echo:
             print(f"docmill: Prefect UI at {server.ui_url}", file=sys.stderr)
-        os.environ["PREFECT_API_URL"] = server.api_url
-        try:
-            from prefect.settings import PREFECT_API_URL, temporary_settings
+        with _api_url_set(server.api_url):
+            yield server.api_url
 
-            with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-                yield server.api_url
-        finally:
+
+@contextlib.contextmanager
+def _api_url_set(api_url: str) -> Iterator[None]:
+    """``PREFECT_API_URL`` in this process's environment and Prefect's settings, restored after."""
+    before = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield
+    finally:
+        if before is None:
             os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
