@@ -215,6 +215,44 @@ def generate(out: Path, megabytes: float, seed: int = 7) -> dict[str, float]:
     return {**result, "spec": spec}  # type: ignore[dict-item]
 
 
+def long_document(
+    corpus: Path, out: Path, megabytes: float, pieces_dir: Path | None = None
+) -> dict[str, float]:
+    """One long plain-text document of about ``megabytes`` MB: the corpus's articles'
+    bodies (front matter dropped) one after another, blank lines between them.
+
+    With ``pieces_dir``, the same pieces are also written there, one ``.txt`` file
+    each, so one long document can be compared with the same text as many files.
+    """
+    pieces: list[str] = []
+    total = 0
+    target = int(megabytes * 1_000_000)
+    for path in sorted(corpus.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("---\n"):
+            text = text.split("\n---\n", 1)[1].lstrip("\n")
+        pieces.append(text.strip())
+        total += len(text.encode()) + 2
+        if total >= target:
+            break
+    if total < target:
+        raise SystemExit(f"{corpus} holds only {total:,} bytes of articles")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    body = "\n\n".join(pieces) + "\n"
+    out.write_text(body, encoding="utf-8")
+    if pieces_dir is not None:
+        pieces_dir.mkdir(parents=True, exist_ok=True)
+        for old in pieces_dir.glob("*.txt"):
+            old.unlink()
+        for i, piece in enumerate(pieces):
+            (pieces_dir / f"piece-{i:06d}.txt").write_text(piece + "\n", encoding="utf-8")
+    return {
+        "documents": len(pieces),
+        "bytes": len(body.encode()),
+        "words": len(body.split()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 #: Official or short country and bloc names -> the common name used as canonical.
@@ -122,6 +122,20 @@ def declared_acronyms(text: str) -> dict[str, str]:
     return found
 
 
+def _tails(names: Sequence[str], fold: Callable[[str], str]) -> dict[str, list[str]]:
+    """Every tail after a space of each name (folded), to the names with that tail, in
+    the order given: ``tails[t]`` is ``[n for n in names if fold(n).endswith(" " + t)]``
+    without comparing every name with every mention."""
+    tails: dict[str, list[str]] = {}
+    for name in names:
+        folded = fold(name)
+        pos = folded.find(" ")
+        while pos >= 0:
+            tails.setdefault(folded[pos + 1 :], []).append(name)
+            pos = folded.find(" ", pos + 1)
+    return tails
+
+
 def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     """Give every mention its canonical name and a label consistent across its entity."""
     names = [surface(text, m) for m in mentions]
@@ -156,12 +170,13 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     full_names = sorted(
         {c for m, c in zip(mentions, canon, strict=True) if m.label == "PERSON" and " " in c}
     )
+    full_tails = _tails(full_names, str.lower)
     is_person = [False] * len(mentions)
     for i, (m, c) in enumerate(zip(mentions, canon, strict=True)):
         if m.label not in NAME_LABELS or is_acronym[i] or c.isupper():
             continue
         # the tail of exactly one longer name, whatever its case ("Van Dam", "Pieter van Dam")
-        matches = [f for f in full_names if f != c and f.lower().endswith(" " + c.lower())]
+        matches = [f for f in full_tails.get(c.lower(), ()) if f != c]
         if len(matches) == 1:
             canon[i] = matches[0]
             is_person[i] = True
@@ -170,9 +185,10 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
 
     # a shorter name of an organisation ("Central Bank" of "European Central Bank")
     orgs = sorted({c for m, c in zip(mentions, canon, strict=True) if m.label == "ORG"})
+    org_tails = _tails(orgs, str)
     for i, (m, c) in enumerate(zip(mentions, canon, strict=True)):
         if m.label == "ORG" and " " in c and not is_acronym[i]:
-            longer = [o for o in orgs if o.endswith(" " + c)]
+            longer = org_tails.get(c, [])
             if len(longer) == 1:
                 canon[i] = longer[0]
 

@@ -22,6 +22,7 @@ Runs first among extractors (``tryfirst``), so quotes and dates can use entities
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -68,6 +69,8 @@ _MINOR_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "at",
 _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?$")
 _HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+(?=[A-Z])")
 _CAPITAL_BEFORE = re.compile(r"[A-Z][\w’'-]* $")
+#: A word that may be a surname of :func:`_surnames`, where one may stand.
+_NAME_TOKEN = re.compile(r"(?<![\w’'-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w-]| [A-Z])")
 
 
 class EntitySettings(BaseModel):
@@ -203,12 +206,18 @@ def _surnames(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     """Lone surnames ("Siddiqui said") the model missed, of full names it tagged PERSON."""
     people = {" ".join(text[m.start : m.end].split()) for m in mentions if m.label == "PERSON"}
     surnames = {p.rsplit(" ", 1)[1] for p in people if " " in p}
+    surnames = {s for s in surnames if _NAME_WORD.match(s)}
     found = []
-    for surname in sorted(s for s in surnames if _NAME_WORD.match(s)):
-        pattern = rf"(?<![\w’'-]){re.escape(surname)}(?![\w-]| [A-Z])"
-        for m in re.finditer(pattern, text):
-            if not _CAPITAL_BEFORE.search(text, max(0, m.start() - 30), m.start()):
-                found.append(Mention(m.start(), m.end(), "PERSON"))
+    if not surnames:
+        return found
+    # one pass over the text: a surname matches only a whole name-shaped word (it
+    # matches _NAME_WORD, stands after no word character and before no word character,
+    # hyphen or " Capital"), exactly what _NAME_TOKEN finds; in text order
+    for m in _NAME_TOKEN.finditer(text):
+        if m.group() in surnames and not _CAPITAL_BEFORE.search(
+            text, max(0, m.start() - 30), m.start()
+        ):
+            found.append(Mention(m.start(), m.end(), "PERSON"))
     return found
 
 
@@ -228,9 +237,18 @@ def _full_names(text: str, mentions: Sequence[Mention]) -> list[Mention]:
 def _non_overlapping(mentions: Sequence[Mention]) -> list[Mention]:
     """Longest first, then earliest; drop mentions overlapping a kept one."""
     kept: list[Mention] = []
+    starts: list[int] = []  # the kept spans, disjoint, in text order
+    ends: list[int] = []
     for m in sorted(set(mentions), key=lambda m: (-(m.end - m.start), m.start, m.label)):
-        if m.start < m.end and all(m.end <= k.start or m.start >= k.end for k in kept):
-            kept.append(m)
+        if m.start >= m.end:
+            continue
+        # the kept span starting last before m ends is the only one that can overlap it
+        i = bisect.bisect_left(starts, m.end)
+        if i and ends[i - 1] > m.start:
+            continue
+        starts.insert(i, m.start)
+        ends.insert(i, m.end)
+        kept.append(m)
     return sorted(kept, key=lambda m: (m.start, m.end))
 
 
@@ -243,6 +261,15 @@ def is_headline(text: str) -> bool:
     return capitals >= 0.7 * len(words)
 
 
+def _char_before(text: str, pos: int) -> str:
+    """The last non-whitespace character before ``pos`` ("" if none): what
+    ``text[:pos].rstrip()[-1:]`` gives, without copying the text before ``pos``."""
+    pos -= 1
+    while pos >= 0 and text[pos].isspace():
+        pos -= 1
+    return text[pos] if pos >= 0 else ""
+
+
 def decased_headline(headline: str, body: str) -> str:
     """The headline with title-case words lower-cased unless the body capitalises them
     too, other than at the start of a sentence.
@@ -253,7 +280,7 @@ def decased_headline(headline: str, body: str) -> str:
     capitalised = {
         m.group()
         for m in re.finditer(r"\b[A-Z][\w’'-]*", body)
-        if body[: m.start()].rstrip()[-1:] not in ("", ".", "!", "?", "“", '"', "—", ":")
+        if _char_before(body, m.start()) not in ("", ".", "!", "?", "“", '"', "—", ":")
     }
     return re.sub(
         r"\b[A-Z][a-z][\w’'-]*",

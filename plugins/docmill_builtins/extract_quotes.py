@@ -27,6 +27,7 @@ and reads its entities from ``found``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -122,7 +123,41 @@ def quotations(text: str) -> list[Marked]:
     return out
 
 
+class _People(list[Entity]):
+    """The PERSON entities of a document sorted by (start, end), with what
+    :func:`_resolve` looks up in them indexed, so a long document's quotations do not
+    each scan every person."""
+
+    def __init__(self, people: Sequence[Entity]) -> None:
+        super().__init__(sorted(people, key=lambda e: (e.start, e.end)))
+        self.starts = [p.start for p in self]
+        self._by_last: dict[str, set[str]] | None = None
+
+    def inside(self, start: int, end: int) -> Entity | None:
+        """The last person (in order) wholly within [start, end)."""
+        lo = bisect.bisect_left(self.starts, start)
+        for i in range(bisect.bisect_right(self.starts, end) - 1, lo - 1, -1):
+            if self[i].end <= end:
+                return self[i]
+        return None
+
+    def starting_at(self, pos: int) -> Entity | None:
+        """The first person (in order) that starts at ``pos``."""
+        i = bisect.bisect_left(self.starts, pos)
+        return self[i] if i < len(self) and self.starts[i] == pos else None
+
+    def ending_with(self, last: str) -> set[str]:
+        """The canonical names whose last word is ``last``."""
+        if self._by_last is None:
+            self._by_last = {}
+            for p in self:
+                self._by_last.setdefault(p.canonical.split()[-1], set()).add(p.canonical)
+        return set(self._by_last.get(last, ()))
+
+
 def _person_in(people: Sequence[Entity], start: int, end: int) -> Entity | None:
+    if isinstance(people, _People):
+        return people.inside(start, end)
     inside = [p for p in people if p.start >= start and p.end <= end]
     return inside[-1] if inside else None
 
@@ -140,14 +175,21 @@ def _resolve(
         return named.canonical
     apposition = _APPOSITION.match(speakers.text, who_end)
     if apposition:
-        after = [p for p in people if p.start == apposition.end()]
+        if isinstance(people, _People):
+            first = people.starting_at(apposition.end())
+            after = [first] if first is not None else []
+        else:
+            after = [p for p in people if p.start == apposition.end()]
         if after:
             return after[0].canonical
     words = who.split()
     if words and words[-1][:1].isupper():
         # a surname the model did not tag: the one PERSON whose name ends with it
         last = words[-1]
-        names = {p.canonical for p in people if p.canonical.split()[-1] == last}
+        if isinstance(people, _People):
+            names = people.ending_with(last)
+        else:
+            names = {p.canonical for p in people if p.canonical.split()[-1] == last}
         if len(names) == 1:
             return names.pop()
     if not _PRONOUN_OR_ROLE.match(who.strip()):
@@ -183,10 +225,7 @@ def attribute(
 @hookimpl(trylast=True)
 def extract(doc: CleanText, segments: Sequence[Segment], found: Sequence[Record]) -> list[Quote]:
     text = doc.text
-    people = sorted(
-        (r for r in found if isinstance(r, Entity) and r.label == "PERSON"),
-        key=lambda e: (e.start, e.end),
-    )
+    people = _People([r for r in found if isinstance(r, Entity) and r.label == "PERSON"])
     marked = quotations(text)
     speakers = Speakers(
         text,

@@ -20,6 +20,7 @@ spokeswoman for the agency", "Judge Eleanor Whitcombe"), nearest first.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ class Mention:
     canonical: str
 
 
+def _start(m: Mention) -> int:
+    return m.start
+
+
 class Speakers:
     """The people of one document, by sentence, with the genders and roles the text gives."""
 
@@ -70,6 +75,9 @@ class Speakers:
     ) -> None:
         self.text = text
         self.quoted = sorted(quoted)
+        self._quote_starts = [s for s, _ in self.quoted]
+        # the largest end among the quotations up to each one (they may nest)
+        self._quote_reach = list(itertools.accumulate((e for _, e in self.quoted), max))
         self.sentences = sorted(sentences) or [(0, len(text))]
         self.starts = [s for s, _ in self.sentences]
         self.mentions = sorted(p for p in people if not self._inside_quotation(p.start))
@@ -78,7 +86,8 @@ class Speakers:
         self._learn()
 
     def _inside_quotation(self, pos: int) -> bool:
-        return any(s < pos < e for s, e in self.quoted)
+        i = bisect.bisect_left(self._quote_starts, pos)  # the quotations starting before pos
+        return i > 0 and self._quote_reach[i - 1] > pos
 
     def _sentence(self, pos: int) -> tuple[int, int]:
         i = max(0, bisect.bisect_right(self.starts, pos) - 1)
@@ -120,7 +129,10 @@ class Speakers:
 
     def _unquoted(self, start: int, end: int) -> str:
         parts, pos = [], start
-        for s, e in self.quoted:
+        # skip the quotations that all end by ``start`` and those starting at ``end`` or later
+        first = bisect.bisect_right(self._quote_reach, start)
+        last = bisect.bisect_left(self._quote_starts, end)
+        for s, e in self.quoted[first:last]:
             if e <= start or s >= end:
                 continue
             parts.append(self.text[pos : max(pos, s)])
@@ -142,7 +154,8 @@ class Speakers:
     def resolve(self, who: str, before: int) -> str | None:
         """The person ``who`` ("she", "the judge") stands for at position ``before``."""
         phrase = " ".join(who.lower().split())
-        earlier = [m for m in self.mentions if before - LOOKBACK <= m.start < before]
+        lo = bisect.bisect_left(self.mentions, before - LOOKBACK, key=_start)
+        earlier = self.mentions[lo : bisect.bisect_left(self.mentions, before, key=_start)]
         if phrase in _PRONOUN:
             return self._subject(earlier, _PRONOUN[phrase], before)
         head = _ROLE_HEAD.search(phrase)
