@@ -55,3 +55,32 @@ def test_without_published_relative_dates_are_null_not_today() -> None:
     values = {d.text: d.value for d in run_builtins(TEXT).records(DateMention)}
     assert values["3 March 1998"] == "1998-03-03"
     assert values["yesterday"] is None and values["next month"] is None
+
+
+# Reference dates around the week, month ends, year ends and a leap day.
+_BASES = [
+    f"{y}-{md}"
+    for y in (2019, 2024)
+    for md in ("01-01", "02-28", "02-29", "03-01", "06-12", "06-13", "06-14", "06-15",
+               "06-16", "06-17", "06-18", "12-31")
+    if not (y == 2019 and md == "02-29")
+]
+_NAMES = [
+    "today", "Today", "yesterday", "Yesterday", "tomorrow", "Tomorrow",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+]
+
+
+@pytest.mark.parametrize("name", _NAMES)
+def test_lone_day_and_month_names_read_as_dateparser_reads_them(name: str) -> None:
+    # the fast path for lone names must give dateparser's own value for every reference date
+    from datetime import datetime
+
+    from docmill_builtins.extract_dates import _parse
+
+    for published in _BASES:
+        base = datetime.fromisoformat(published).replace(hour=12)
+        assert normalise(name, published) == _parse(name, base), (name, published)
+    assert normalise(name, None) is None

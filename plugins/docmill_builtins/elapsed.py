@@ -47,11 +47,19 @@ _NUM = rf"(?P<num>{_alternatives(CARDINALS)}|\d{{1,3}})"
 _ORD = rf"(?P<ord>{_alternatives(ORDINALS)}|\d{{1,3}}(?:st|nd|rd|th))"
 _UNIT = r"(?P<unit>years?|months?)"
 _POSSESSIVE = r"(?:its|their|the|her|his|our)"
+#: What must follow a word for a number-first claim to start at it: one word, space, a
+#: unit, space. Numbers and ordinals are words of letters, digits and hyphens, so this
+#: lookahead changes no match; it only spares the long alternation at every other word.
+_NUM_UNIT = r"(?=[\w-]+\s+(?:years?|months?)\s)"
 #: (pattern, kind): "whole" N whole units, "ordinal" the Nth unit, "loose" about N units.
 _CLAIMS: tuple[tuple[re.Pattern[str], str, bool], ...] = (
-    (re.compile(rf"\b{_ORD}\s+anniversary\b", re.I), "whole", False),
-    (re.compile(rf"\b{_NUM}\s+{_UNIT}\s+(?:since|ago|on\s+from|into)\b", re.I), "whole", False),
-    (re.compile(rf"\b{_NUM}\s+{_UNIT}\s+after\b", re.I), "loose", False),
+    (re.compile(rf"\b(?=[\w-]+\s+anniversary){_ORD}\s+anniversary\b", re.I), "whole", False),
+    (
+        re.compile(rf"\b{_NUM_UNIT}{_NUM}\s+{_UNIT}\s+(?:since|ago|on\s+from|into)\b", re.I),
+        "whole",
+        False,
+    ),
+    (re.compile(rf"\b{_NUM_UNIT}{_NUM}\s+{_UNIT}\s+after\b", re.I), "loose", False),
     (
         re.compile(rf"\b(?:enter(?:s|ed|ing)?|in|into)\s+{_POSSESSIVE}\s+{_ORD}\s+{_UNIT}\b", re.I),
         "ordinal",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -150,6 +150,10 @@ def normalise(text: str, published: str | None) -> str | None:
         return None
     if len(text) > 80 or (not any(c.isdigit() for c in text) and not _has_month_or_day(text)):
         return None
+    named = _NAMED_DAY.fullmatch(text)
+    if named is not None:  # dateparser's reading, without dateparser (tests check it)
+        base = _published_day(published)
+        return None if base is None else _named_day(named.group().lower(), base)
     fixed = [_parse(text, base) for base in _BASES]
     if fixed[0] is not None and fixed[0] == fixed[1]:
         return fixed[0]  # absolute: the same whatever the reference date
@@ -181,6 +185,31 @@ _NAMES = [
     "yesterday",
     "tomorrow",
 ]
+
+
+#: A lone day or month name, as news writes it ("Friday", "today", "March"): relative
+#: to the publication date, read here exactly as dateparser reads it (a weekday is
+#: the last such day on or before the reference date, a month is that month of the
+#: reference year), ~6 ms of dateparser saved per document and name.
+_NAMED_DAY = re.compile(
+    r"(?:Today|Yesterday|Tomorrow|today|yesterday|tomorrow"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"|January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_SHIFT = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def _named_day(name: str, base: datetime) -> str:
+    """ISO value of a lowercase name of :data:`_NAMED_DAY` against ``base``."""
+    if name in _SHIFT:
+        return (base + timedelta(days=_SHIFT[name])).strftime("%Y-%m-%d")
+    if name in _WEEKDAYS:
+        back = (base.weekday() - _WEEKDAYS.index(name)) % 7
+        return (base - timedelta(days=back)).strftime("%Y-%m-%d")
+    return f"{base.year:04d}-{_MONTHS[name]:02d}"
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _has_month_or_day(text: str) -> bool:
