@@ -99,7 +99,8 @@ def _show_clocks(clocks: dict[str, float], wall: float) -> None:
             continue
         own = secs - ner if key == "extract: extract_entities" else secs
         plugins += secs
-        print(f"| {key}{' (besides NER)' if own != secs else ''} | {own:.2f} | {100 * own / ner:.0f}% |")
+        label = f"{key} (besides NER)" if own != secs else key
+        print(f"| {label} | {own:.2f} | {100 * own / ner:.0f}% |")
     print(f"| framework (everything not in a plugin) | {wall - plugins:.2f} | "
           f"{100 * (wall - plugins) / ner:.0f}% |")
     print(f"| **all besides NER** | {wall - ner:.2f} | **{100 * (wall - ner) / ner:.0f}%** |")
@@ -165,7 +166,7 @@ def main() -> None:
     if args.stats:
         stats.dump_stats(str(args.stats))
     ner = sum(_cumulative(stats, *f) for f in PARTS["spaCy NER (Language.pipe)"])
-    print(f"\n| part | seconds | share of NER |\n|---|---:|---:|")
+    print("\n| part | seconds | share of NER |\n|---|---:|---:|")
     for label, funcs in PARTS.items():
         secs = sum(_cumulative(stats, *f) for f in funcs)
         print(f"| {label} | {secs:.2f} | {100 * secs / ner:.0f}% |")

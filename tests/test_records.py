@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from docmill.records import DateMention, Finding, sort_key
 
 
@@ -19,3 +21,46 @@ def test_records_sort_by_kind_offsets_then_their_json_when_all_else_ties() -> No
     ordered = sorted([later, date, earlier, whole], key=sort_key)
     assert ordered == [date, whole, earlier, later]
     assert sorted([earlier, later], key=sort_key) == sorted([later, earlier], key=sort_key)
+
+
+def test_jsonl_lines_are_the_json_of_each_records_dump(tmp_path: Path) -> None:
+    # the JSONL sink writes pydantic-core's JSON; the format is orjson's JSON of
+    # model_dump(mode="json") (what earlier runs wrote): floats, control characters,
+    # non-ASCII text, nested values, a left-out traceback must come out the same
+    from typing import Any, Literal
+
+    import orjson
+
+    from docmill.records import DocRecord, Document, Entity
+    from docmill.sinks import RunInfo
+    from docmill_builtins.export_jsonl import JsonlSink
+
+    class Amount(DocRecord):
+        kind: Literal["amount"] = "amount"
+        value: float
+        extra: Any = None
+
+    odd = "a\x00b\x1f\x7f\u2028é😀\"\\\n\t"
+    records = [
+        Document(media_type="text/plain", text=odd, meta={"pair": (1, 2), "f": 1.25}),
+        Entity(doc_id="d", start=0, end=3, label="PERSON", text=odd, canonical="É"),
+        Finding(doc_id="d", code="c", severity="info", message=odd, related=[(1, 2)]),
+        *(
+            Amount(doc_id="d", value=v, extra={"list": [1, 2.5, None, True], "s": odd})
+            for v in (0.1, 1e16, 1e21, 1e22, 1.5e-7, 5e-324, 1.7976931348623157e308, -0.0,
+                      2.0**53 + 1, 0.30000000000000004, 1e-5, 12345678901234567890.0,
+                      float("inf"), float("nan"))
+        ),
+    ]
+    kinds = {t.kind_name(): t for t in (Document, Entity, Finding, Amount)}
+    sink = JsonlSink(RunInfo(run_id="r", folder=tmp_path, kinds=kinds))
+    sink.write(records)
+    sink.close()
+    written = b"".join((tmp_path / t.file_name()).read_bytes() for t in kinds.values())
+    expected = b"".join(
+        orjson.dumps(r.model_dump(mode="json")) + b"\n"
+        for t in kinds.values()
+        for r in records
+        if isinstance(r, t)
+    )
+    assert written == expected

@@ -207,7 +207,7 @@ def _surnames(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     people = {" ".join(text[m.start : m.end].split()) for m in mentions if m.label == "PERSON"}
     surnames = {p.rsplit(" ", 1)[1] for p in people if " " in p}
     surnames = {s for s in surnames if _NAME_WORD.match(s)}
-    found = []
+    found: list[Mention] = []
     if not surnames:
         return found
     # one pass over the text: a surname matches only a whole name-shaped word (it

@@ -1,8 +1,8 @@
-"""The Prefect flow: documents in batches, one task per stage per batch.
+"""The Prefect flow: documents in batches, one task per batch.
 
 Task runs cost milliseconds each on Prefect's local API, so documents never get
 a task of their own: a batch goes through ``load -> clean -> segment -> extract
--> validate`` as five task runs (:mod:`docmill.orchestration.tasks`), and its
+-> validate`` in one task run (:mod:`docmill.orchestration.tasks`), and its
 records are written by the run's sinks (:mod:`docmill.orchestration.writer`)
 before the next batch is read, so memory stays flat whatever the corpus size.
 
@@ -26,12 +26,12 @@ from prefect.context import SyncClientContext
 from prefect.exceptions import UnfinishedRun
 from prefect.futures import PrefectFuture
 
-from docmill.engine import STAGES, DocState, stages
+from docmill.engine import DocState, stages
 from docmill.engine.workers import PoolConfig, WorkerPool
 from docmill.orchestration.artifacts import publish_summary
 from docmill.orchestration.manager import get_manager, selection
 from docmill.orchestration.stage_work import Workers, worker_setup
-from docmill.orchestration.tasks import STAGE_TASKS, Timed
+from docmill.orchestration.tasks import BATCH_TASK, Timed
 from docmill.orchestration.writer import RunWriter
 from docmill.plugins import Manager
 from docmill.runs import cache
@@ -160,12 +160,7 @@ async def docmill_flow(
         write_ready()
         for number, batch in enumerate(_batches(todo, batch_size)):
             loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{number}")
-            futures: list[PrefectFuture[Timed]] = []
-            for stage in STAGES:
-                upstream = futures[-1] if futures else loading
-                futures.append(
-                    STAGE_TASKS[stage].submit(upstream, dis, onl, max_bytes, run_workers, fail_fast)
-                )
+            futures = [BATCH_TASK.submit(loading, dis, onl, max_bytes, run_workers, fail_fast)]
             pending.append(futures)
             while len(pending) >= max(1, in_flight):
                 drain_one()

@@ -1,4 +1,11 @@
-"""The Prefect tasks of the flow: one task per stage per batch of documents.
+"""The Prefect tasks of the flow: one task per batch of documents, running its five stages.
+
+One task run per batch, not one per stage: each task run costs the flow process
+and Prefect's API a fixed amount of CPU (states, events, the task engine), which
+with two workers on two cores competes with the workers themselves. The seconds of
+each stage are still kept apart (:class:`Timed`), and a batch's states still stay
+in its worker between stages. :data:`STAGE_TASKS` (one task per stage) remains for
+callers that run a single stage.
 
 A task gets the plugin manager of its process (:func:`~docmill.orchestration.manager.get_manager`)
 and runs its stage over the batch where the run says (:mod:`docmill.orchestration.stage_work`):
@@ -88,3 +95,26 @@ def _stage_task(stage: Stage) -> Any:
 
 #: One Prefect task per stage, each over one batch's states.
 STAGE_TASKS = {stage: _stage_task(stage) for stage in STAGES}
+
+
+def _batch_task() -> Any:
+    def run(
+        upstream: Timed,
+        disable: tuple[str, ...],
+        only: tuple[str, ...] | None,
+        max_bytes: int,
+        workers: Workers = None,
+        fail_fast: bool = False,
+    ) -> Timed:
+        timed = upstream
+        for stage in STAGES:
+            timed = _run_stage(stage, timed, disable, only, max_bytes, workers, fail_fast)
+        return timed
+
+    run.__name__ = "batch_task"
+    run.__doc__ = "Run every stage, load to validate, over one batch."
+    return task(name="batch", **_TASK_OPTIONS)(run)
+
+
+#: One Prefect task per batch: load, clean, segment, extract and validate in turn.
+BATCH_TASK = _batch_task()
