@@ -20,6 +20,11 @@ async Prefect flow's wall time (each in a new process, best of ``--repeats``).
 Results also go to ``--work``/results.json. Nothing here asserts a time: the
 targets are checked and printed as PASS/MISS.
 
+Then (:mod:`bench.rows`): one ~5 KB article, ``docmill run`` against the bare
+script (median of ``--one-repeats`` fresh processes each, alternating), an empty
+folder's run, a rerun of the smallest corpus with every document reused, and one
+long document (``--long-mb``, 3.9 MB) against the same text as many files.
+
     .venv/bin/python bench/run_bench.py [--large] [--scales 1,10] [--skip-workers]
 """
 
@@ -45,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import rows  # noqa: E402
 from corpus import generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -135,7 +141,10 @@ def bench_env(work: Path) -> dict[str, str]:
         DO_NOT_TRACK="1",
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_LOGGING_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
+        # this checkout's code, whichever checkout the venv was installed from
+        PYTHONPATH=os.pathsep.join(str(ROOT / d) for d in ("pipeline", "plugins", ".")),
+        # a busy shared machine can take longer than Prefect's default 20 s
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
     )
     for key in list(env):
         if key.startswith("DOCMILL_") or key == "PREFECT_API_URL":
@@ -244,6 +253,15 @@ def main() -> None:
         help="comma-separated MB at which to run the baseline (default: every scale)",
     )
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument(
+        "--long-mb", type=float, default=3.9,
+        help="size of the one-long-document row, MB of text (0: skip it)",
+    )
+    parser.add_argument(
+        "--one-repeats", type=int, default=3,
+        help="fresh processes per side for the one-document row (median; 0: skip the "
+        "one-document, empty-run and rerun rows)",
+    )
     parser.add_argument("--repeats", type=int, default=2, help="cold-start runs (best of)")
     parser.add_argument("--batch-size", type=int, default=None, help="docmill --batch-size")
     parser.add_argument("--nlp-batch", type=int, default=64, help="baseline nlp.pipe batch")
@@ -316,6 +334,26 @@ def main() -> None:
             f"{cold['empty_flow']:.1f} s, docmill run on one {cold['bytes']} B document "
             f"{cold['docmill_one']:.1f} s ({cold['docmill_one'] / cold['empty_flow']:.2f}x)"
         )
+    smallest_corpus = work / f"corpus-{min(scales):g}mb"
+    if args.one_repeats > 0:
+        results["one_document"] = rows.one_document(
+            measure, work, env, smallest_corpus, args.one_repeats
+        )
+        results["empty_rerun"] = rows.empty_and_rerun(
+            measure, work, env, smallest_corpus, max(1, args.one_repeats // 2)
+        )
+    if args.long_mb > 0:
+        big = max(
+            [mb for mb in scales if mb >= args.long_mb * 1.05] or [10.0 * -(-args.long_mb // 9)]
+        )
+        if big not in corpora:
+            corpora[big] = generate(work / f"corpus-{big:g}mb", big)
+        results["long"] = rows.long_document_row(
+            measure, work, env, work / f"corpus-{big:g}mb", args.long_mb
+        )
+    for line in rows.show(results):
+        print(line)
+    _stop_server(env)
     print("\ntargets:")
     for key, entry in results["scales"].items():
         if key == "10" and "ratio" in entry:
@@ -332,6 +370,18 @@ def main() -> None:
     if "1" in s and "10" in s:
         growth = s["10"]["docmill"]["peak_rss_mb"] / s["1"]["docmill"]["peak_rss_mb"] - 1
         print(f"  (peak RSS growth 1 -> 10 MB: {100 * growth:+.1f}%)")
+    if "one_document" in results:
+        o = results["one_document"]
+        r = o["docmill_wall"] / o["script_wall"]
+        print(f"  one-document run <= 2.0x the script's wall time: {r:.2f} {verdict(r <= 2.0)}")
+    if "long" in results:
+        r = results["long"]["ratio"]
+        print(f"  one long document <= 1.3x the same text as many files: {r:.2f} "
+              f"{verdict(r <= 1.3)}")
+    for key, entry in results["scales"].items():
+        if "cpu_ratio" in entry:
+            print(f"  ({key} MB: docmill/baseline CPU-seconds ratio {entry['cpu_ratio']:.2f}; "
+                  f"words/s >= 0.9x: {verdict(entry['ratio'] >= 0.9)})")
     if "cold" in results:
         c = results["cold"]
         print(f"  cold run within 3x an empty flow: {c['docmill_one'] / c['empty_flow']:.2f} "
@@ -384,7 +434,16 @@ def markdown(results: dict[str, Any]) -> str:
             f"one {c['bytes']} B document {c['docmill_one']:.1f} s "
             f"(**{c['docmill_one'] / c['empty_flow']:.2f}x**)"
         )
+    lines.extend(rows.show(results))
     return "\n".join(lines) + "\n"
+
+
+def _stop_server(env: dict[str, str]) -> None:
+    """Stop a local Prefect server docmill may have started for the bench's runs
+    (``docmill server stop``, where this docmill has it): none is left running."""
+    cmd = [str(BIN / "docmill"), "server", "stop"]
+    with contextlib.suppress(OSError):
+        subprocess.run(cmd, env=env, capture_output=True, timeout=60, check=False)
 
 
 if __name__ == "__main__":
