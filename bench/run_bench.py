@@ -258,6 +258,10 @@ def main() -> None:
         help="size of the one-long-document row, MB of text (0: skip it)",
     )
     parser.add_argument(
+        "--long-time-limit", type=float, default=None,
+        help="time_limit for both sides of the long-document row (default: the setting's)",
+    )
+    parser.add_argument(
         "--one-repeats", type=int, default=3,
         help="fresh processes per side for the one-document row (median; 0: skip the "
         "one-document, empty-run and rerun rows)",
@@ -349,11 +353,11 @@ def main() -> None:
         if big not in corpora:
             corpora[big] = generate(work / f"corpus-{big:g}mb", big)
         results["long"] = rows.long_document_row(
-            measure, work, env, work / f"corpus-{big:g}mb", args.long_mb
+            measure, work, env, work / f"corpus-{big:g}mb", args.long_mb, args.long_time_limit
         )
     for line in rows.show(results):
         print(line)
-    _stop_server(env)
+    rows.stop_server(env)
     print("\ntargets:")
     for key, entry in results["scales"].items():
         if key == "10" and "ratio" in entry:
@@ -437,13 +441,6 @@ def markdown(results: dict[str, Any]) -> str:
     lines.extend(rows.show(results))
     return "\n".join(lines) + "\n"
 
-
-def _stop_server(env: dict[str, str]) -> None:
-    """Stop a local Prefect server docmill may have started for the bench's runs
-    (``docmill server stop``, where this docmill has it): none is left running."""
-    cmd = [str(BIN / "docmill"), "server", "stop"]
-    with contextlib.suppress(OSError):
-        subprocess.run(cmd, env=env, capture_output=True, timeout=60, check=False)
 
 
 if __name__ == "__main__":
