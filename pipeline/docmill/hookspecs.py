@@ -173,5 +173,23 @@ def settings_model() -> type[BaseModel] | None:
 
 
 @hookspec
+def languages(settings: BaseModel | None) -> Iterable[str] | None:
+    """Declare the languages your plugin handles, as ISO 639-1 codes (``["en", "fr"]``).
+
+    Implement it when your rules or model work for some languages only. docmill then
+    calls none of your document hooks (``clean``, ``segment``, ``extract``,
+    ``validate``) on a document in another language, or on one whose language is
+    undetermined (``"und"``); instead the document gets one ``info`` finding
+    (code ``language-skipped``, ``plugin`` your name) saying so, counted per plugin
+    in ``manifest.json`` (``languages``), ``docmill show`` and the report. Return
+    None (or do not implement the hook) to take every language; ``"*"`` means the
+    same. ``settings`` is this plugin's validated settings, so the answer can follow
+    them (``extract_entities`` handles the languages it has a model for). Asked once
+    per plugin manager and settings, not per document; ``load`` and ``export_sink``
+    are never skipped (the language is known only after load).
+    """
+
+
+@hookspec
 def cli_commands(app: typer.Typer) -> None:
     """Add commands to the ``docmill`` command line (``@app.command()``)."""

@@ -119,6 +119,10 @@ class Manager:
     _settings: tuple[int, dict[str, BaseModel]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: (the settings they were asked with, name -> declared languages), on first use.
+    _languages: tuple[dict[str, BaseModel], dict[str, frozenset[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def versions(self) -> dict[str, str]:
         """Name -> version of every active plugin (for manifests and cache keys)."""
@@ -204,6 +208,24 @@ class Manager:
     def settings_of(self, name: str) -> BaseModel | None:
         """The validated settings of plugin ``name``, or None when it declares no model."""
         return self.settings().get(name)
+
+    def languages(self) -> dict[str, frozenset[str]]:
+        """Name -> the languages each plugin that implements ``languages`` handles.
+
+        Asked again only when the settings were read again (the answer may follow
+        them); codes are lowercased. A plugin that returns None is left out (any
+        language).
+        """
+        settings = self.settings()
+        cached = self._languages
+        if cached is None or cached[0] is not settings:
+            declared: dict[str, frozenset[str]] = {}
+            for name, fn in self.ordered("languages"):
+                codes = fn()
+                if codes is not None:
+                    declared[name] = frozenset(str(c).strip().lower() for c in codes)
+            cached = self._languages = (settings, declared)
+        return cached[1]
 
     def effective_order(self) -> dict[str, list[str]]:
         """Hook name -> names of the plugins implementing it, in the order they run."""
