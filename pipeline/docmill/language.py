@@ -30,6 +30,8 @@ from typing import Any
 UNDETERMINED = "und"
 #: The language of a page of several languages, none most of it (ISO 639-2 ``mul``).
 MULTIPLE = "mul"
+#: The code of the finding that says a plugin skipped a document for its language.
+SKIP_CODE = "language-skipped"
 #: A detected language must have at least this share of the paragraphs' letters.
 MIN_SHARE = 0.6
 #: Below this many letters the detector is not asked (it would guess); a CJK

@@ -5,7 +5,9 @@ rules) for the document's language: pysbd has rules for the languages in
 :data:`SENTENCE_LANGUAGES` (English, French, German, Spanish, Italian, Dutch,
 Polish, Russian, Greek, Arabic, Persian, Urdu, Hindi, Chinese, Japanese …). A
 document in another language (Portuguese, Korean, ``und`` …) gets its paragraphs
-and no sentences rather than sentences split by English rules. English runs
+and no sentences rather than sentences split by English rules. pysbd's Arabic
+rules end a sentence at every Arabic comma (،); here they do not (as its Persian
+rules). English runs
 with one change for news: pysbd never splits between
 quotation marks, so a speech of five sentences inside “…” would be one
 sentence. Before splitting, curly double quotes are swapped for single
@@ -21,9 +23,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pysbd
 import pysbd.languages
+from pysbd.lang.arabic import Arabic
 from pysbd.lang.english import English
 
 from docmill import CleanText, Segment, hookimpl
@@ -87,14 +91,24 @@ class _NewsEnglish(English):  # type: ignore[misc]
     AbbreviationReplacer = _Abbreviations
 
 
+class _Arabic(Arabic):  # type: ignore[misc]
+    """pysbd's Arabic rules without the comma (،) as a sentence end, as in Persian."""
+
+    Punctuations: ClassVar[list[str]] = ["?", "!", ":", ".", "؟"]
+    SENTENCE_BOUNDARY_REGEX = r".*?[:\.!\?؟]|.*?\Z|.*?$"
+
+
+#: Languages whose pysbd rules docmill replaces.
+_MODULES = {"en": _NewsEnglish, "ar": _Arabic}
+
+
 def _splitter(language: str = "en") -> pysbd.Segmenter:
     """A segmenter per thread and language: pysbd keeps per-call state on the instance."""
     segmenters: dict[str, pysbd.Segmenter] = _local.__dict__.setdefault("segmenters", {})
     seg = segmenters.get(language)
     if seg is None:
         seg = segmenters[language] = pysbd.Segmenter(language=language, clean=False, char_span=True)
-        if language == "en":
-            seg.language_module = _NewsEnglish
+        seg.language_module = _MODULES.get(language, seg.language_module)
     return seg
 
 

@@ -12,14 +12,12 @@ plugin, built-in or not.
 
 from __future__ import annotations
 
-from docmill.language import MULTIPLE, UNDETERMINED, handles
+from docmill.language import MULTIPLE, SKIP_CODE, UNDETERMINED, handles
 from docmill.plugins import Manager
 from docmill.records import Document, Finding
 
 #: The hooks a plugin is not called for on a document in a language it does not handle.
 DOCUMENT_HOOKS = ("clean", "segment", "extract", "validate")
-#: The code of the finding that says a plugin skipped a document for its language.
-SKIP_CODE = "language-skipped"
 
 
 def skipped(mgr: Manager, language: str | None) -> list[tuple[str, frozenset[str]]]:
