@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from docmill import Document, Entity, Finding, Quote, Segment, hookimpl
+from docmill.cli import app
 from docmill.language import MULTIPLE, UNDETERMINED, resolve
 from docmill.runs.manifest import read_manifest
 from docmill.runs.summary import summary_rows
@@ -326,6 +328,10 @@ def test_default_run_gives_english_output_only_for_english_documents(
     rows = dict(summary_rows(manifest))  # what `docmill show` prints
     assert rows["skipped extract_entities"].startswith("8 (")
     assert "pt 1" in rows["skipped extract_entities"]
+    shown = CliRunner().invoke(app, ["show", str(result.folder)], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "skipped extract_entities" in shown.output
+    assert "skipped extract_quotes" in shown.output
     report = (result.folder / "report.html").read_text(encoding="utf-8")
     assert '"skipped":{"clean_boilerplate"' in report.replace(" ", "")
 

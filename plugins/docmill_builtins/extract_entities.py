@@ -95,7 +95,9 @@ class EntitySettings(BaseModel):
         ),
     )
     model: str | None = Field(
-        default=None, description="The English model (older spelling of models.en)."
+        default=None,
+        exclude=True,  # folded into ``models``, which ``docmill config`` shows
+        description="The English model (older spelling of models.en).",
     )
     batch_size: int = Field(default=64, ge=1, description="Paragraphs per nlp.pipe batch.")
 
