@@ -304,6 +304,10 @@
     details.dataset.rendered = "1";
     const doc = loadBody(Number(details.dataset.index));
     const textNode = layoutText(doc);
+    // right-to-left text (Arabic, Hebrew) runs right to left; lang picks the fonts (CJK)
+    const language = DATA.docs[Number(details.dataset.index)].language;
+    textNode.setAttribute("dir", "auto");
+    if (language && language !== "und" && language !== "mul") textNode.setAttribute("lang", language);
     const main = el("div", null, textNode, el("p", { class: "legend" },
       "highlight = entity (label; canonical name on hover) · underline = quote — speaker · " +
       "dotted = date [ISO value] · struck through = removed by cleaning [reason] · wavy = finding"));
@@ -323,7 +327,7 @@
       const meta = [doc.source, doc.published, doc.language,
         (counts.entity || 0) + ((counts.entity || 0) === 1 ? " entity" : " entities"),
         plural(counts.quote || 0, "quote"), plural(counts.date || 0, "date")].filter(Boolean).join(" · ");
-      const summary = el("summary", null, el("span", { class: "title" }, title), el("span", { class: "meta" }, meta),
+      const summary = el("summary", null, el("span", { class: "title", dir: "auto" }, title), el("span", { class: "meta" }, meta),
         ...SEVERITIES.filter((s) => sev[s]).map((s) => el("span", { class: "sev " + s }, plural(sev[s], s))));
       const details = el("details", { class: "doc", id: "doc-" + doc.id, "data-index": i }, summary);
       details.addEventListener("toggle", () => { if (details.open) renderBody(details); });
