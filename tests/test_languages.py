@@ -180,6 +180,16 @@ class ByLanguageSetting:
         return [Quote(start=0, end=len(doc.text.split("\n", 1)[0]))]
 
 
+def test_docmill_plugins_lists_the_declared_languages() -> None:
+    from docmill.plugins import build_manager
+
+    rows = {row["name"]: row for row in build_manager(warn=False).listing()}
+    assert rows["extract_entities"]["languages"] == ["en"]
+    assert rows["clean_glued"]["languages"] == ["en"]
+    assert "fr" in rows["extract_dates"]["languages"]
+    assert "languages" not in rows["segment_text"]  # every language
+
+
 def test_the_declared_languages_follow_the_plugins_settings() -> None:
     plugin = ("by_setting", ByLanguageSetting())
     text = sample("es_puerto.txt")

@@ -240,6 +240,7 @@ class Manager:
         """The ``docmill plugins`` JSON, sorted by name (failed plugins always shown)."""
         rows = []
         order = self.effective_order()
+        languages = self._languages_or_none()
         for info in sorted(self.infos.values(), key=lambda i: i.name):
             if not include_disabled and info.status == "disabled":
                 continue
@@ -253,8 +254,19 @@ class Manager:
                     for h, names in order.items()
                     if info.name in names
                 }
+                if info.name in languages:
+                    row["languages"] = sorted(languages[info.name])
             rows.append(row)
         return rows
+
+    def _languages_or_none(self) -> dict[str, frozenset[str]]:
+        """:meth:`languages`, or none when the settings they follow do not validate."""
+        from docmill.settings import PluginSettingsError
+
+        try:
+            return self.languages()
+        except PluginSettingsError:
+            return {}
 
 
 def _split(value: str | None) -> list[str]:
