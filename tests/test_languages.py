@@ -180,6 +180,23 @@ class ByLanguageSetting:
         return [Quote(start=0, end=len(doc.text.split("\n", 1)[0]))]
 
 
+class BrokenLanguages:
+    @hookimpl
+    def languages(self) -> list[str]:
+        raise RuntimeError("no language table")
+
+    @hookimpl
+    def extract(self, doc: Any) -> list[Any]:
+        return []
+
+
+def test_a_languages_hook_that_fails_stops_before_any_work() -> None:
+    with pytest.raises(PluginSettingsError) as caught:
+        run_plugins(("broken", BrokenLanguages()), text=sample("en_harbour.txt"))
+    assert "'broken'" in str(caught.value)
+    assert "languages hook failed: RuntimeError: no language table" in str(caught.value)
+
+
 def test_docmill_plugins_lists_the_declared_languages() -> None:
     from docmill.plugins import build_manager
 

@@ -214,16 +214,24 @@ class Manager:
 
         Asked again only when the settings were read again (the answer may follow
         them); codes are lowercased. A plugin that returns None is left out (any
-        language).
+        language). A hook that raises or returns no iterable raises
+        :class:`docmill.settings.PluginSettingsError` naming the plugin (a run
+        asks before any work, so it does not start).
         """
+        from docmill.settings import PluginSettingsError
+
         settings = self.settings()
         cached = self._languages
         if cached is None or cached[0] is not settings:
             declared: dict[str, frozenset[str]] = {}
             for name, fn in self.ordered("languages"):
-                codes = fn()
-                if codes is not None:
-                    declared[name] = frozenset(str(c).strip().lower() for c in codes)
+                try:
+                    codes = fn()
+                    if codes is not None:
+                        declared[name] = frozenset(str(c).strip().lower() for c in codes)
+                except Exception as exc:
+                    problem = f"its languages hook failed: {type(exc).__name__}: {exc}"
+                    raise PluginSettingsError(name, problem) from exc
             cached = self._languages = (settings, declared)
         return cached[1]
 
