@@ -70,8 +70,18 @@ def test_a_text_too_short_to_tell_is_und() -> None:
         UNDETERMINED,
         {"language_source": "undetermined"},
     )
-    # a single short English sentence: the detector would guess, so it is not asked
-    assert resolve(None, "The mayor spoke on Tuesday.")[0] == UNDETERMINED
+    # too few letters: the detector is not asked
+    assert resolve(None, "Paris, Berlin, Madrid") == (
+        UNDETERMINED,
+        {"language_source": "undetermined"},
+    )
+    # a line of place names the detector is unsure of: its guess is kept, not used
+    language, meta = resolve(None, "Berlin Paris Madrid Lisboa Roma Wien")
+    assert language == UNDETERMINED
+    assert meta["language_source"] == "undetermined"
+    assert meta["language_confidence"] < 0.5 and meta["language_detected"] != "en"
+    # one short English sentence is enough
+    assert resolve(None, "Rain is expected in Leeds on Friday, forecasters said.")[0] == "en"
 
 
 def test_a_page_in_several_languages_is_mul_with_the_shares() -> None:

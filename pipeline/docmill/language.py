@@ -36,7 +36,7 @@ SKIP_CODE = "language-skipped"
 MIN_SHARE = 0.6
 #: Below this many letters the detector is not asked (it would guess); a CJK
 #: character counts as two (one carries about a word's worth of text).
-MIN_LETTERS = 40
+MIN_LETTERS = 20
 #: A detection less probable than this is not trusted: the document is ``und``.
 MIN_CONFIDENCE = 0.5
 #: Only this much of a long text is read: enough for a stable answer, bounded cost.
