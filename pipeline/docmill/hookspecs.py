@@ -9,9 +9,9 @@ raises costs only its own contribution; for the same reason it refuses wrapper
 implementations (``wrapper=True``, ``hookwrapper=True``) at registration.
 
 ``settings``: every stage hook (``load``, ``clean``, ``segment``, ``extract``,
-``validate``, ``export_sink``, ``run_complete``) takes an optional ``settings``
-argument: the validated settings of the plugin being called, an instance of the
-model its :func:`settings_model` returns (read from ``[plugins.NAME]`` of
+``validate``, ``export_sink``, ``run_complete``), and ``languages``, takes an
+optional ``settings`` argument: the validated settings of the plugin being called,
+an instance of the model its :func:`settings_model` returns (read from ``[plugins.NAME]`` of
 ``docmill.toml`` or ``DOCMILL_PLUGINS__NAME__KEY``, NAME being the name the plugin
 is registered under), or None when it declares no model. A plugin never names
 itself to read its settings, so renaming its entry point cannot detach them.
