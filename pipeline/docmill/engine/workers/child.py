@@ -37,6 +37,7 @@ from docmill.engine.workers.protocol import (
     RunStage,
     WorkerSetup,
     patch,
+    peak_memory,
     snapshot,
 )
 from docmill.plugins import Manager, PluginLoadWarning, build_manager
@@ -167,6 +168,7 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
                     kinds,
                     max_bytes=message.max_bytes,
                     fail_fast=message.fail_fast,
+                    limits=message.limits,
                 )
             except PluginError as exc:
                 cause = exc.__cause__
@@ -182,9 +184,9 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
                 )
                 break  # the parent stops the run: the rest of the batch is not wanted
             except BaseException as exc:  # a plugin may even raise SystemExit
-                conn.send(Crashed(describe(exc), plugin_traceback(exc)))
+                conn.send(Crashed(describe(exc), plugin_traceback(exc), peak_memory()))
                 continue  # the parent replaces it with a reject: not live any more
-            conn.send(Patched(patch(before, state)))
+            conn.send(Patched(patch(before, state), peak_memory()))
             if state.alive:
                 kept.append(state)
         else:
