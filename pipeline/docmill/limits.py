@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 __all__ = [
@@ -38,6 +40,9 @@ __all__ = [
 #: Members that unpack to no more than this are not held to ``max_ratio``
 #: (small, repetitive XML parts compress well and cost nothing).
 RATIO_FLOOR = 1_000_000
+
+#: Bytes inflated at a time while a zip member is counted.
+_CHUNK = 1 << 20
 
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x1c-\x1e\x85]")
 
@@ -52,6 +57,29 @@ class LimitExceeded(ValueError):
 
 def _mb(n: float) -> str:
     return f"{n / 1_000_000:,.1f} MB" if n >= 1_000_000 else f"{n:,.0f} bytes"
+
+
+def _packed_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A member's compressed bytes, found through its local header."""
+    at = info.header_offset
+    name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
+    start = at + 30 + name_length + extra_length
+    return data[start : start + info.compress_size]
+
+
+def _inflated_size(packed: bytes, cap: int) -> int:
+    """How many bytes raw-deflate ``packed`` inflates to, counting no further than ``cap + 1``."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size, pending = 0, packed
+    try:
+        while pending and size <= cap:
+            size += len(inflater.decompress(pending, _CHUNK))
+            pending = inflater.unconsumed_tail
+        if size <= cap and not inflater.eof:
+            size += len(inflater.flush())
+    except zlib.error:
+        return size  # damaged data: the parser's CRC check reports it
+    return size
 
 
 @dataclass(frozen=True)
@@ -72,12 +100,13 @@ class Limits:
     def check_zip(self, data: bytes, what: str = "zip container") -> None:
         """Refuse a zip archive whose members would unpack past ``max_expanded`` or ``max_ratio``.
 
-        Reads only the central directory (the declared sizes), never a member.
-        A header that understates a member's size does not get past this:
-        Python's :mod:`zipfile` never returns more than the declared size of a
-        member, and a member longer than declared fails its CRC check, so a
-        parser reading through :mod:`zipfile` is capped at what was checked here.
-        Not a zip at all: nothing to check (the parser reports that).
+        First the sizes the central directory declares (no member read), then each
+        compressed member is inflated a chunk at a time and counted, never held, and
+        refused as soon as it gives more than it declares: Python's :mod:`zipfile`
+        (what python-docx and most parsers read through) truncates a member to its
+        declared size, but only after inflating it whole, so a header that lies about
+        its size would otherwise unpack a bomb in memory. Not a zip at all: nothing to
+        check (the parser reports that).
         """
         try:
             members = zipfile.ZipFile(io.BytesIO(data)).infolist()
@@ -101,6 +130,16 @@ class Limits:
                     f"from {_mb(packed)}, {ratio:,.0f} times its packed size, over the limit "
                     f"of {self.max_ratio:g} (a decompression bomb? raise max_ratio to read it)",
                     "max_ratio",
+                )
+        for info in members:
+            if info.compress_type != zipfile.ZIP_DEFLATED:
+                continue
+            if _inflated_size(_packed_bytes(data, info), info.file_size) > info.file_size:
+                raise LimitExceeded(
+                    f"{info.filename!r} in the {what} unpacks to more than the "
+                    f"{info.file_size:,} bytes it declares: a damaged or hostile archive "
+                    "(a decompression bomb?)",
+                    "max_expanded",
                 )
 
     def check_expanded(self, size: int, what: str) -> None:
@@ -127,9 +166,10 @@ class Limits:
         """
         length = text if isinstance(text, int) else len(text)
         if length > self.max_text:
+            what = f"is {length:,}" if isinstance(text, str) else f"is {length:,} so far and more"
             raise LimitExceeded(
-                f"the text extracted would be {length:,} characters or more, over the limit "
-                f"of {self.max_text:,} (raise max_text to read it)",
+                f"the text {what} characters, over the limit of {self.max_text:,} "
+                "(raise max_text to read it)",
                 "max_text",
             )
         if isinstance(text, int) or length <= self.max_line:
