@@ -276,6 +276,8 @@ def clean(doc):
     if doc.text.startswith("HANG"):
         while True:
             time.sleep(0.05)
+    if doc.text.startswith("TWICE"):
+        time.sleep(1.2)  # each of two cleaners: 2.4 s in the stage, within 2 s each
     time.sleep(len(doc.text) / 1_000_000 * SECONDS_PER_MILLION)  # work in proportion to size
     return []
 """
@@ -284,21 +286,23 @@ def clean(doc):
 def test_the_budget_grows_with_the_document_and_a_hang_is_still_stopped(
     tmp_path: Path, install_plugin: Callable[..., str]
 ) -> None:
-    """A cleaner taking 3 s per million characters, limits 2 s + 6 s per million.
+    """Two cleaners taking 3 s per million characters each, limits 2 s + 6 s per million.
 
-    A 1.5M-character document needs 4.5 s, over the base but inside its 11 s
-    budget; with no allowance per size it is stopped at 2 s; a small document
-    that hangs is stopped at 2 s either way.
+    A 1.5M-character document needs 4.5 s in each, over the base but inside its
+    11 s budget; with no allowance per size it is stopped at 2 s; a small document
+    that hangs is stopped at 2 s either way; each plugin has a budget of its own.
     """
     install_plugin("slow", SLOW_CLEANER)
+    install_plugin("slower", SLOW_CLEANER)
     files = {
         "warm.txt": "A short text.\n",  # the stage's first document gets a start-up grace
         "long.txt": long_text(1_500_000),
         "hang.txt": "HANG on a small document.\n",
+        "twice.txt": "TWICE as long as one plugin's limit, in two plugins.\n",
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    setup = WorkerSetup(only=("load_text", "slow"))
+    setup = WorkerSetup(only=("load_text", "slow", "slower"), order={"clean": ["slow", "slower"]})
     with WorkerPool(PoolConfig(setup)) as pool:  # default limits to load
         loaded = pool.run("load", [DocState.of(InputFile(n, tmp_path / n)) for n in files])
     assert all(state.alive for state in loaded)
@@ -309,17 +313,20 @@ def test_the_budget_grows_with_the_document_and_a_hang_is_still_stopped(
             cleaned = pool.run("clean", [s for s in loaded if s.source in names])
         return {s.source: s for s in cleaned}
 
-    scaled = clean(6.0, ["warm.txt", "long.txt", "hang.txt"])
+    scaled = clean(6.0, ["warm.txt", "long.txt", "twice.txt", "hang.txt"])
     assert scaled["long.txt"].reject is None and scaled["long.txt"].clean is not None
+    assert scaled["twice.txt"].reject is None
     hang = scaled["hang.txt"].reject
     assert hang is not None and (hang.stage, hang.plugin) == ("clean", "slow")
-    assert "time limit of 2 seconds for this document" in hang.error
+    assert "time limit of 2 seconds per plugin for this document" in hang.error
     assert "clean plugin 'slow' was still running" in hang.error
 
     flat = clean(0.0, ["warm.txt", "long.txt"])
     stopped = flat["long.txt"].reject
     assert stopped is not None and (stopped.stage, stopped.plugin) == ("clean", "slow")
-    assert "time limit of 2 seconds for this document (time_limit 2 s)" in stopped.error
+    assert "time limit of 2 seconds per plugin for this document (time_limit 2 s)" in (
+        stopped.error
+    )
     assert "raise time_limit or time_per_mb" in stopped.error
 
 

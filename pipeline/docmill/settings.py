@@ -36,10 +36,10 @@ from docmill.limits import DEFAULT_LIMITS, Limits
 
 CONFIG_FILE = "docmill.toml"
 DEFAULT_BATCH_SIZE = 64
-#: Seconds any document may spend in one stage (``time_limit``), however small.
+#: Seconds any plugin may spend on one document (``time_limit``), however small.
 DEFAULT_TIME_LIMIT = 120.0
 #: Seconds more per million characters of the document (``time_per_mb``).
-DEFAULT_TIME_PER_MB = 120.0
+DEFAULT_TIME_PER_MB = 180.0
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         default=DEFAULT_TIME_LIMIT,
         ge=0,
         description=(
-            "Seconds any document may spend in one stage, however small (a hang is stopped "
+            "Seconds one plugin may spend on any document, however small (a hang is stopped "
             "after this); `time_per_mb` adds to it by size. A document over its limit is "
             "stopped and rejected. Plugins run in a worker process so a hung one can be "
             "stopped; 0 runs them in-process with no limit."

@@ -3,10 +3,11 @@
 A Python thread cannot be stopped, and C code (regular expressions, lxml, spaCy)
 never checks for interruption, so the only reliable way to stop a plugin that
 hangs is to run it in another process and kill that process. The parent waits
-at most a document's :class:`TimeBudget` for its answer: ``time_limit`` seconds
-for any document, plus ``time_per_mb`` seconds per million characters of its
-text, so a hang is stopped after ``time_limit`` while a long document gets
-time in proportion to its size. When the budget passes (or the worker dies,
+for a document's answer while each plugin call on it keeps within the
+document's :class:`TimeBudget`: ``time_limit`` seconds for any document, plus
+``time_per_mb`` seconds per million characters of its text, so a hang is
+stopped after ``time_limit`` while a long document gets time in proportion to
+its size. When the budget passes (or the worker dies,
 e.g. a C extension crashing), the worker is killed, that document becomes a
 reject naming the stage and plugin that was running and the budget it had,
 the worker is started again and the rest of the batch goes on.
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -49,6 +51,9 @@ STARTUP_TIMEOUT = 180.0
 #: Extra seconds for the first document of each stage in a fresh worker: plugins
 #: load their models on first use (spaCy: seconds), which is no document's fault.
 STARTUP_GRACE = 60.0
+
+#: Seconds between two looks at which plugin a worker is running.
+WATCH_INTERVAL = 0.5
 
 #: Starts a process: ``spawn(argv, fds_to_pass)`` (from the pool's long-lived thread).
 Spawn = Callable[[list[str], tuple[int, ...]], "subprocess.Popen[bytes]"]
@@ -262,7 +267,7 @@ class StageWorker:
                 if budget.limited:
                     limit = seconds if stage in self.warm else seconds + STARTUP_GRACE
                 try:
-                    if self.conn.poll(limit):
+                    if self._answered(limit):
                         self.warm.add(stage)
                         answer = self.conn.recv()
                         if isinstance(answer, (Patched, Crashed)):
@@ -291,6 +296,29 @@ class StageWorker:
                 if batch is not None and stage != LAST_STAGE and whole and not failed:
                     self.hold(batch)
         return results
+
+    def _answered(self, limit: float | None) -> bool:
+        """Wait for the worker's next answer; False when one plugin ran ``limit`` seconds.
+
+        Each plugin call gets ``limit`` of its own: the :class:`Marker` names the
+        plugin running, and when it changes (the next plugin started, or the
+        framework's work between two) the clock starts again. So a stage of five
+        extractors is not held to one plugin's budget, and a plugin that hangs is
+        stopped ``limit`` seconds after it started.
+        """
+        assert self.conn is not None
+        if limit is None:
+            return self.conn.poll(None)
+        mark, started = self.running(), time.monotonic()
+        while True:
+            left = started + limit - time.monotonic()
+            if self.conn.poll(max(0.0, min(left, WATCH_INTERVAL))):
+                return True
+            now = self.running()
+            if now != mark:
+                mark, started = now, time.monotonic()
+            elif time.monotonic() >= started + limit:
+                return False
 
     def _resume(
         self, stage: Stage, max_bytes: int, batch: str, fail_fast: bool, limits: Limits
@@ -355,7 +383,7 @@ def _reason(
         if budget.per_mb > 0:
             how += f" + time_per_mb {budget.per_mb:g} s x {size / 1_000_000:.3g} million {unit}"
         return (
-            f"stopped after the time limit of {seconds:g} seconds for this document "
+            f"stopped after the time limit of {seconds:g} seconds per plugin for this document "
             f"({how}): {who} was still running (raise time_limit or time_per_mb if it is "
             "not a hang but a long document)"
         )
