@@ -357,3 +357,43 @@ def test_a_multi_mb_document_becomes_a_document_with_default_settings(
     entities = result.records("entity")
     assert max(e["start"] for e in entities) > len(text) - 5_000
     assert check_offsets(result) > len(paragraphs)
+
+
+def test_the_worker_names_a_plugin_while_its_settings_are_first_validated() -> None:
+    """A plugin's first call validates every plugin's settings through hooks of their own;
+    the worker's marker must still name the plugin (it names who a time limit stops)."""
+    import dataclasses
+    import tempfile
+
+    from pydantic import BaseModel
+
+    from docmill import hookimpl
+    from docmill.engine.workers.child import TracedManager
+    from docmill.engine.workers.protocol import MARKER_SIZE, Marker
+
+    class Options(BaseModel):
+        level: int = 1
+
+    seen: list[tuple[str, str]] = []
+    with tempfile.TemporaryFile() as fh:
+        fh.write(bytes(MARKER_SIZE))
+        fh.flush()
+        marker = Marker(fh.fileno())
+
+        class Probe:
+            @hookimpl
+            def settings_model(self) -> type[BaseModel]:
+                return Options
+
+            @hookimpl
+            def clean(self, doc: object, settings: Options) -> list[object]:
+                seen.append(marker.read())
+                return []
+
+        base = build_manager(only=("probe",), extra=[("probe", Probe())])
+        fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
+        mgr = TracedManager(**fields, marker=marker, stage="clean")
+        for _, call in mgr.ordered("clean"):
+            call(doc=None)
+        assert seen == [("clean", "probe")]
+        assert marker.read() == ("clean", "docmill")

@@ -53,6 +53,9 @@ class TracedManager(Manager):
 
     marker: Marker | None = None
     stage: str = "load"
+    #: Traced calls under way: a hook called inside one (a plugin's settings are
+    #: validated through the ``settings_model`` hooks on its first call) keeps the mark.
+    depth: int = 0
 
     def mark(self, plugin: str) -> None:
         if self.marker is not None:
@@ -63,16 +66,23 @@ class TracedManager(Manager):
 
     def _traced(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def call(**kwargs: Any) -> Any:
-            self.mark(name)
+            outer = self.depth == 0
+            if outer:
+                self.mark(name)
+            self.depth += 1
             try:
                 result = fn(**kwargs)
                 if isinstance(result, Iterator):  # a generator runs the plugin's code lazily
                     result = list(result)
             except Exception:
-                self.mark(FRAMEWORK)
+                if outer:
+                    self.mark(FRAMEWORK)
                 raise
+            finally:
+                self.depth -= 1
             # SystemExit and the like leave the mark: the worker reports who raised it
-            self.mark(FRAMEWORK)
+            if outer:
+                self.mark(FRAMEWORK)
             return result
 
         return call
