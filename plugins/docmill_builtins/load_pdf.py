@@ -25,7 +25,16 @@ import logging
 import re
 from typing import Any
 
-from docmill import Document, LimitExceeded, Limits, Source, hookimpl, iso_date, person
+from docmill import (
+    Document,
+    LimitExceeded,
+    Limits,
+    Source,
+    hookimpl,
+    iso_date,
+    language_tag,
+    person,
+)
 
 PDF_TYPE = "application/pdf"
 PAGE_SEPARATOR = "\n\n"
@@ -141,6 +150,14 @@ def _check_streams(reader: Any, limits: Limits) -> None:
             limits.check_expanded(used, "the PDF's page content streams")
 
 
+def _declared_language(reader: Any) -> str | None:
+    """The document catalog's ``/Lang`` (the language a PDF declares), if any."""
+    try:
+        return language_tag(str(reader.trailer["/Root"].get("/Lang") or ""))
+    except Exception:  # a damaged catalog must not cost the text
+        return None
+
+
 @hookimpl
 def load(source: Source) -> Document | None:
     if source.media_type != PDF_TYPE:
@@ -204,5 +221,6 @@ def load(source: Source) -> Document | None:
         title=info.get("title") or None,
         author=person(info.get("author")),
         published=iso_date(info.get("creationdate")),
+        language=_declared_language(reader),
         meta=meta,
     )
