@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
 
 from docmill.cli.app import (
+    EXIT_ENVIRONMENT,
     EXIT_PLUGIN_ERRORS,
     EXIT_REJECTS,
     BatchSizeOption,
@@ -18,6 +20,7 @@ from docmill.cli.app import (
     OutOption,
     PluginOption,
     app,
+    docmill_warnings,
     err,
     load_settings,
     parse_plugin_flags,
@@ -25,6 +28,12 @@ from docmill.cli.app import (
     warn,
 )
 from docmill.engine import PluginError
+from docmill.orchestration.faults import (
+    EnvironmentFault,
+    check_output,
+    check_prefect_home,
+    describe,
+)
 from docmill.orchestration.launch import UsageError, execute, plan_run
 
 #: The ``code`` of the finding that stands for a plugin's failed contribution to a document.
@@ -90,7 +99,9 @@ def run(
 
     Exits 0 when every input became a document, 3 when some were rejected
     (rejects.jsonl), 5 when a plugin failed on some document (findings.jsonl; 5
-    also when there are rejects) or --fail-fast stopped the run, 2 on a usage error.
+    also when there are rejects) or --fail-fast stopped the run, 2 on a usage error,
+    6 on a fault around the run (disk full, output folder or Prefect home not
+    writable, Prefect API gone): then nothing is published.
     """
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # read when Prefect is imported
@@ -115,9 +126,16 @@ def run(
         )
     except UsageError as exc:
         usage(str(exc))
+    out_dir = Path(plan.parameters["out"])
+    try:
+        check_prefect_home()
+        check_output(out_dir)
+    except EnvironmentFault as exc:
+        _fault(exc, out_dir, verbose)
     bar = _Bar() if sys.stderr.isatty() else None
     try:
-        summary = execute(plan, bar.update if bar else None)
+        with docmill_warnings():
+            summary = execute(plan, bar.update if bar else None)
     except PluginError as exc:  # only with --fail-fast
         if bar:
             bar.stop()
@@ -125,6 +143,11 @@ def run(
         err(exc.traceback.rstrip())
         err(f"docmill: stopped at the first plugin error (--fail-fast): {exc}")
         raise typer.Exit(EXIT_PLUGIN_ERRORS) from None
+    except Exception as exc:
+        if bar:
+            bar.stop()
+            bar = None
+        _fault(exc, out_dir, verbose)
     finally:
         if bar:
             bar.stop()
@@ -137,6 +160,18 @@ def run(
         raise typer.Exit(EXIT_PLUGIN_ERRORS)
     if summary["rejects"]:
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _fault(exc: Exception, out: Path, verbose: bool) -> NoReturn:
+    """Exit :data:`EXIT_ENVIRONMENT` with one sentence for a fault around the run (the
+    traceback too with ``-v``); anything else is unexpected and raised on (exit 1)."""
+    sentence = describe(exc, out)
+    if sentence is None:
+        raise exc
+    if verbose:
+        err("".join(traceback.format_exception(exc)).rstrip())
+    err(sentence)
+    raise typer.Exit(EXIT_ENVIRONMENT) from None
 
 
 def _summary_line(summary: dict[str, Any], plugin_errors: int, verbose: bool) -> str:

@@ -109,7 +109,8 @@ async def docmill_flow(
         {name: model.model_dump(mode="json") for name, model in checked.items()},
         stages.record_kinds(mgr),
     )
-    reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
+    plan = cache.ReusePlan() if full else cache.plan(items, out_dir, fingerprint, max_bytes)
+    reusable = plan.documents
     todo = [item for item in items if item.name not in reusable]
     setup = worker_setup(mgr, dis, onl) if time_limit > 0 or workers > 1 else None
     config = None if setup is None else PoolConfig(setup, workers, time_limit)
@@ -134,13 +135,32 @@ async def docmill_flow(
         order = deque(items)  # inputs are written in name order, reused or not
         ready: dict[str, DocState] = {}
         done = 0
+        batches = 0
+
+        def submit(batch: list[InputFile]) -> None:
+            nonlocal batches
+            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{batches}")
+            batches += 1
+            futures: list[PrefectFuture[Timed]] = []
+            for stage in STAGES:
+                upstream = futures[-1] if futures else loading
+                futures.append(
+                    STAGE_TASKS[stage].submit(upstream, dis, onl, max_bytes, run_workers, fail_fast)
+                )
+            pending.append(futures)
 
         def write_ready() -> None:
             nonlocal done
             while order:
                 name = order[0].name
                 if name in reusable:
-                    run.write_reused(reusable.pop(name))
+                    try:
+                        run.write_reused(reusable.pop(name))
+                    except cache.ReuseError as exc:  # changed since plan() checked it
+                        warnings.warn(f"{exc}; processed again", cache.ReuseWarning, stacklevel=1)
+                        plan.damaged += 1
+                        submit([order[0]])
+                        break
                 elif name in ready:
                     run.write([ready.pop(name)])
                 else:
@@ -158,15 +178,8 @@ async def docmill_flow(
             write_ready()
 
         write_ready()
-        for number, batch in enumerate(_batches(todo, batch_size)):
-            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{number}")
-            futures: list[PrefectFuture[Timed]] = []
-            for stage in STAGES:
-                upstream = futures[-1] if futures else loading
-                futures.append(
-                    STAGE_TASKS[stage].submit(upstream, dis, onl, max_bytes, run_workers, fail_fast)
-                )
-            pending.append(futures)
+        for batch in _batches(todo, batch_size):
+            submit(batch)
             while len(pending) >= max(1, in_flight):
                 drain_one()
         while pending:
@@ -180,6 +193,7 @@ async def docmill_flow(
             full=full,
             reused=run.reused,
             reprocessed=len(items) - run.reused,
+            damaged=plan.damaged,
         )
         manifest = manifest.model_copy(update={"cache": reuse})
         _run_complete(mgr, run.info, manifest.to_dict())

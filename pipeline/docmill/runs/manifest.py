@@ -61,6 +61,10 @@ class CacheInfo(_Part):
     full: bool
     reused: int
     reprocessed: int
+    #: Inputs an earlier run held whose records did not match that run's manifest
+    #: (changed, truncated or deleted files): processed again, never copied.
+    #: Absent in manifests written before reuse was verified.
+    damaged: int | None = None
 
 
 class Manifest(_Part):
@@ -100,6 +104,8 @@ class Manifest(_Part):
         for key in ("cache", "hashes"):
             if data.get(key) is None:
                 data.pop(key, None)
+        if "cache" in data and data["cache"].get("damaged") is None:
+            data["cache"].pop("damaged", None)
         return data
 
 
