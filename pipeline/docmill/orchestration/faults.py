@@ -93,7 +93,7 @@ def _os_fault(exc: OSError, out: Path) -> str | None:
             f"{NOTHING_PUBLISHED}: set PREFECT_HOME to a writable folder or make it "
             "writable, then run again"
         )
-    if _creates(exc.filename, out) and exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.ENOENT):
+    if _creates(exc.filename, out) and not out.is_dir():
         return (
             f"docmill: the output folder {out} cannot be created ({reason}: {where}); "
             f"{NOTHING_PUBLISHED}: pass --out a folder that can be created, then run again"
