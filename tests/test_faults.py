@@ -149,7 +149,8 @@ def assert_fault(
     done: subprocess.CompletedProcess[str], before: tuple[list[str], str | None], out: Path
 ) -> str:
     """Exit 6, one line on stderr saying nothing was published, and nothing was."""
-    assert done.returncode == EXIT_ENVIRONMENT, done.stderr
+    rejects = [p.read_text()[:2000] for p in out.glob("*/rejects.jsonl")]
+    assert done.returncode == EXIT_ENVIRONMENT, (done.stderr, rejects)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr  # one sentence, no traceback
     assert "Traceback" not in done.stderr
@@ -160,7 +161,9 @@ def assert_fault(
     return lines[0]
 
 
-def assert_next_run_is_clean(done: subprocess.CompletedProcess[str], out: Path, clean: dict[str, bytes]) -> None:
+def assert_next_run_is_clean(
+    done: subprocess.CompletedProcess[str], out: Path, clean: dict[str, bytes]
+) -> None:
     assert done.returncode == 0, done.stderr
     names, latest = _state(out)
     assert latest is not None and not any(n.startswith(PARTIAL_PREFIX) for n in names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -30,9 +31,11 @@ from docmill.cli.app import (
 from docmill.engine import PluginError
 from docmill.orchestration.faults import (
     EnvironmentFault,
+    api_gone,
     check_output,
     check_prefect_home,
     describe,
+    stop_temporary_servers,
 )
 from docmill.orchestration.launch import UsageError, execute, plan_run
 
@@ -133,8 +136,9 @@ def run(
     except EnvironmentFault as exc:
         _fault(exc, out_dir, verbose)
     bar = _Bar() if sys.stderr.isatty() else None
+    held = _HeldLogs(verbose)
     try:
-        with docmill_warnings():
+        with docmill_warnings(), held:
             summary = execute(plan, bar.update if bar else None)
     except PluginError as exc:  # only with --fail-fast
         if bar:
@@ -147,10 +151,13 @@ def run(
         if bar:
             bar.stop()
             bar = None
+        if describe(exc, out_dir) is None:
+            held.replay()
         _fault(exc, out_dir, verbose)
     finally:
         if bar:
             bar.stop()
+    held.replay()
     folder = Path(summary["folder"])
     errors = _plugin_errors(folder / summary["files"]["finding"])
     if verbose:
@@ -162,6 +169,64 @@ def run(
         raise typer.Exit(EXIT_REJECTS)
 
 
+class _HeldLogs:
+    """Prefect's console log lines of a run, held until the run ends (unless ``-v``).
+
+    A fault around the run (the API gone, the disk full) makes Prefect log errors and
+    tracebacks as it happens; the user gets docmill's one sentence instead, and the
+    held lines only when the run ends any other way (:meth:`replay`).
+    """
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+        self.held: list[tuple[logging.Handler, logging.LogRecord]] = []
+        self.filters: list[tuple[logging.Handler, logging.Filter]] = []
+        self.raise_exceptions = logging.raiseExceptions
+
+    def __enter__(self) -> None:
+        if self.verbose:
+            return
+        import docmill.orchestration.flow  # noqa: F401  (imports Prefect: its logging is set up)
+
+        self.raise_exceptions = logging.raiseExceptions
+        logging.raiseExceptions = False  # no "--- Error logging to API ---" when it is gone
+        for name in ("", "prefect._internal", "uvicorn", "fastapi"):
+            for handler in logging.getLogger(name).handlers:
+                if type(handler).__module__.startswith("prefect."):  # its console handlers
+                    hold = _Hold(handler, self.held)
+                    handler.addFilter(hold)
+                    self.filters.append((handler, hold))
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._release()
+        # else: held until replay(); after a fault, Prefect stays quiet to the end
+
+    def _release(self) -> None:
+        for handler, hold in self.filters:
+            handler.removeFilter(hold)
+        self.filters.clear()
+        logging.raiseExceptions = self.raise_exceptions
+
+    def replay(self) -> None:
+        """Stop holding and print the held lines (once)."""
+        self._release()
+        held, self.held = self.held, []
+        for handler, record in held:
+            handler.handle(record)
+
+
+class _Hold(logging.Filter):
+    def __init__(self, handler: logging.Handler, into: list[tuple[logging.Handler, Any]]) -> None:
+        super().__init__()
+        self.handler = handler
+        self.into = into
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.into.append((self.handler, record))
+        return False
+
+
 def _fault(exc: Exception, out: Path, verbose: bool) -> NoReturn:
     """Exit :data:`EXIT_ENVIRONMENT` with one sentence for a fault around the run (the
     traceback too with ``-v``); anything else is unexpected and raised on (exit 1)."""
@@ -171,6 +236,13 @@ def _fault(exc: Exception, out: Path, verbose: bool) -> NoReturn:
     if verbose:
         err("".join(traceback.format_exception(exc)).rstrip())
     err(sentence)
+    if api_gone(exc):
+        # Prefect's exit handlers would retry sending every pending event and log line
+        # to the API that is gone (~7 s each); the run is over and said so.
+        stop_temporary_servers()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_ENVIRONMENT)
     raise typer.Exit(EXIT_ENVIRONMENT) from None
 
 

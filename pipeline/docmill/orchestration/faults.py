@@ -184,6 +184,8 @@ def check_prefect_home() -> None:
     try:
         _probe(home)
     except OSError as exc:
+        if exc.filename is None or _inside(exc.filename, home):
+            exc.filename = str(home)
         raise EnvironmentFault(_os_fault(exc, home) or str(exc)) from exc
 
 
@@ -192,6 +194,26 @@ def check_output(out: Path) -> None:
     try:
         _probe(out)
     except OSError as exc:
-        if exc.filename is None:
+        if exc.filename is None or _inside(exc.filename, out):  # the probe file: name the folder
             exc.filename = str(out)
         raise EnvironmentFault(_os_fault(exc, out) or str(exc)) from exc
+
+
+def api_gone(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it came from) is the Prefect API not answering at all."""
+    import httpx
+
+    return any(isinstance(current, httpx.TransportError) for current in _chain(exc))
+
+
+def stop_temporary_servers() -> None:
+    """Stop the temporary API servers Prefect started in this process (before ``os._exit``)."""
+    try:
+        from prefect.server.api.server import SubprocessASGIServer
+    except ImportError:
+        return
+    for server in list(SubprocessASGIServer._instances.values()):
+        try:
+            server.stop()
+        except Exception:  # it is gone already: nothing to stop
+            continue

@@ -13,6 +13,7 @@ Importing this module imports Prefect: call
 
 from __future__ import annotations
 
+import errno
 import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -220,16 +221,28 @@ def _last_result(futures: list[PrefectFuture[Timed]]) -> Timed:
         raise
 
 
+#: errno values that are faults of the disk or the output folder, not of a plugin.
+ENVIRONMENT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
+)
+
+
 class RunCompleteWarning(UserWarning):
     """A ``run_complete`` implementation raised; the run went on without its output."""
 
 
 def _run_complete(mgr: Manager, info: RunInfo, manifest: dict[str, Any]) -> None:
-    """Call every ``run_complete`` implementation on its own (a failure is only a warning)."""
+    """Call every ``run_complete`` implementation on its own (a failure is only a warning).
+
+    A full disk or a read-only file system is no plugin's failure: it fails the run
+    (nothing is published), as it would if a JSONL file had hit it.
+    """
     for name, fn in mgr.ordered("run_complete"):
         try:
             fn(run=info, manifest=manifest)
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+                raise
             warnings.warn(
                 f"docmill plugin {name!r} failed in run_complete: {stages.describe(exc)}",
                 RunCompleteWarning,
