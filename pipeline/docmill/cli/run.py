@@ -38,6 +38,7 @@ from docmill.orchestration.faults import (
     stop_temporary_servers,
 )
 from docmill.orchestration.launch import UsageError, execute, plan_run
+from docmill.runs.folder import latest_run
 
 #: The ``code`` of the finding that stands for a plugin's failed contribution to a document.
 PLUGIN_ERROR = "plugin-error"
@@ -135,6 +136,7 @@ def run(
         check_output(out_dir)
     except EnvironmentFault as exc:
         _fault(exc, out_dir, verbose)
+    latest = latest_run(out_dir)
     bar = _Bar() if sys.stderr.isatty() else None
     held = _HeldLogs(verbose)
     try:
@@ -153,7 +155,8 @@ def run(
             bar = None
         if describe(exc, out_dir) is None:
             held.replay()
-        _fault(exc, out_dir, verbose)
+        published = latest_run(out_dir)
+        _fault(exc, out_dir, verbose, published if published != latest else None)
     finally:
         if bar:
             bar.stop()
@@ -227,12 +230,22 @@ class _Hold(logging.Filter):
         return False
 
 
-def _fault(exc: Exception, out: Path, verbose: bool) -> NoReturn:
+def _fault(exc: Exception, out: Path, verbose: bool, published: Path | None = None) -> NoReturn:
     """Exit :data:`EXIT_ENVIRONMENT` with one sentence for a fault around the run (the
-    traceback too with ``-v``); anything else is unexpected and raised on (exit 1)."""
+    traceback too with ``-v``); anything else is unexpected and raised on (exit 1).
+
+    ``published`` is the run folder LATEST names if it moved during this run: the
+    fault came after the run was published (Prefect could not record its end).
+    """
     sentence = describe(exc, out)
     if sentence is None:
         raise exc
+    if published is not None:
+        sentence = (
+            f"docmill: the run is complete in {published}, but then: "
+            f"{sentence.removeprefix('docmill: ').split('; ')[0]}; the output is sound, "
+            "Prefect has no record of the run's end"
+        )
     if verbose:
         err("".join(traceback.format_exception(exc)).rstrip())
     err(sentence)

@@ -122,7 +122,7 @@ async def docmill_flow(
     # the CA bundle into a new SSL context (py-spy: the flow process's largest
     # cost after waiting, 4.8 s for the 20 task runs of a 221-document run).
     client = ExitStack()
-    client.enter_context(SyncClientContext.get_or_create())
+    api = client.enter_context(SyncClientContext.get_or_create()).client
     # The run's worker processes, closed with the client (before it) when the run ends.
     pool = None
     if config is not None and _tasks_run_here():
@@ -200,6 +200,9 @@ async def docmill_flow(
         _run_complete(mgr, run.info, manifest.to_dict())
         # after every file is written
         manifest = manifest.model_copy(update={"hashes": file_hashes(folder.tmp)})
+        problem = api.api_healthcheck()  # an API gone now could not record the run's end:
+        if problem is not None:  # fail before publishing, not after
+            raise problem
         final = folder.finish(manifest)
     except BaseException:
         folder.abandon()
