@@ -257,6 +257,12 @@ def test_an_output_folder_that_cannot_be_created(
     line = assert_fault(done, ([], None), out)
     assert f"the output folder {out} cannot be created (Not a directory" in line, line
     assert blocker.read_text().startswith("a file")
+    # -v adds the traceback; the sentence stays the last line
+    verbose = docmill.run(out, "-v")
+    assert verbose.returncode == EXIT_ENVIRONMENT
+    assert "Traceback (most recent call last)" in verbose.stderr
+    assert "NotADirectoryError" in verbose.stderr
+    assert verbose.stderr.strip().splitlines()[-1] == line
 
     blocker.unlink()
     assert_next_run_is_clean(docmill.run(out), out, clean)

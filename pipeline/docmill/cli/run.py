@@ -143,6 +143,7 @@ def run(
         with docmill_warnings(), held:
             summary = execute(plan, bar.update if bar else None)
     except PluginError as exc:  # only with --fail-fast
+        held.drop()  # Prefect's lines about it: the traceback below says it all
         if bar:
             bar.stop()
             bar = None
@@ -210,6 +211,11 @@ class _HeldLogs:
             handler.removeFilter(hold)
         self.filters.clear()
         logging.raiseExceptions = self.raise_exceptions
+
+    def drop(self) -> None:
+        """Stop holding; the held lines are not printed."""
+        self._release()
+        self.held.clear()
 
     def replay(self) -> None:
         """Stop holding and print the held lines (once)."""
