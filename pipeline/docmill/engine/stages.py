@@ -28,10 +28,12 @@ from docmill.engine.failures import (
     plugin_traceback,
 )
 from docmill.engine.kinds import record_kinds
+from docmill.engine.languages import skip_findings
 from docmill.engine.stage import Stage
 from docmill.engine.state import DocState
 from docmill.hashing import sha256_bytes
-from docmill.language import detect as detect_language
+from docmill.language import resolve as resolve_language
+from docmill.limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from docmill.pages import page_at, page_ranges
 from docmill.plugins import Manager
 from docmill.records import DocRecord, Document, Edit, Finding, Record, Segment, Span, span_id
@@ -63,6 +65,8 @@ class StageContext:
     max_bytes: int = DEFAULT_MAX_BYTES
     #: Raise :class:`PluginError` at the first plugin failure instead of recording it.
     fail_fast: bool = False
+    #: What an input may expand to: given to loaders with the source, text checked after.
+    limits: Limits = DEFAULT_LIMITS
 
     def plugin_failed(
         self, stage: Stage, state: DocState, outcome: Outcome[Any]
@@ -87,7 +91,9 @@ StageFunction = Callable[[Manager, DocState, StageContext], None]
 # -- load ---------------------------------------------------------------------------
 
 
-def read_input(state: DocState, item: InputFile, max_bytes: int) -> Source | None:
+def read_input(
+    state: DocState, item: InputFile, max_bytes: int, limits: Limits = DEFAULT_LIMITS
+) -> Source | None:
     """Read one input file; one that cannot be read rejects ``state`` (returns None)."""
     try:
         st = item.path.stat()
@@ -115,11 +121,15 @@ def read_input(state: DocState, item: InputFile, max_bytes: int) -> Source | Non
         reason = exc.strerror or describe(exc)
         state.fail("load", FRAMEWORK, f"could not read the file: {reason}")
         return None
-    return Source.from_bytes(item.name, data, item.path)
+    return Source.from_bytes(item.name, data, item.path, limits)
 
 
 class _NoText(Exception):
     """A loader took the input but found no text in it (a reject, not a plugin error)."""
+
+
+class _OverLimit(Exception):
+    """The text a loader returned is over ``max_text`` or ``max_line`` (the framework's reject)."""
 
 
 def load(mgr: Manager, state: DocState, context: StageContext) -> None:
@@ -127,7 +137,10 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
     item = state.input
     if item is None:
         raise ValueError(f"{state.source} has no input to load")
-    source = item if isinstance(item, Source) else read_input(state, item, context.max_bytes)
+    if isinstance(item, Source):
+        source: Source | None = item
+    else:
+        source = read_input(state, item, context.max_bytes, context.limits)
     state.input = None
     if source is None:
         return
@@ -141,6 +154,11 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
             raise TypeError(f"returned {type(doc).__name__}, expected a Document")
         if not doc.text.strip():
             raise _NoText
+        try:
+            source.limits.check_text(doc.text)
+        except LimitExceeded as exc:
+            raise _OverLimit(str(exc)) from None
+        language, how = resolve_language(doc.language, doc.text)
         return Document.model_validate(
             {
                 **doc.model_dump(),
@@ -148,17 +166,24 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
                 "source": source.name,
                 "sha256": sha,
                 "plugin": name,
-                "language": doc.language or detect_language(doc.text),
+                "language": language,
+                "meta": {**doc.meta, **how},
             }
         )
 
     for outcome in call_each(mgr, "load", lambda: {"source": source}, accept):
         if isinstance(outcome.error, _NoText):
             state.fail("load", outcome.plugin, "no text found in the file")
+        elif isinstance(outcome.error, _OverLimit):
+            state.fail("load", FRAMEWORK, str(outcome.error))
+        elif isinstance(outcome.error, LimitExceeded):  # a loader refused a bomb: no traceback
+            state.fail("load", outcome.plugin, str(outcome.error))
         elif outcome.error is not None:
             state.fail("load", outcome.plugin, *context.plugin_failed("load", state, outcome))
         else:
-            state.document = outcome.value
+            state.document = doc = outcome.value
+            assert doc is not None
+            state.records.extend(skip_findings(mgr, doc))
         return
     state.fail("load", FRAMEWORK, f"no loader accepts this file (media type {source.media_type})")
 
@@ -193,7 +218,7 @@ def clean(mgr: Manager, state: DocState, context: StageContext) -> None:
         return edits
 
     proposed: list[Edit] = []
-    for outcome in call_each(mgr, "clean", lambda: {"doc": doc}, accept):
+    for outcome in call_each(mgr, "clean", lambda: {"doc": doc}, accept, doc.language):
         if outcome.error is not None:
             state.fail("clean", outcome.plugin, *context.plugin_failed("clean", state, outcome))
             return
@@ -243,7 +268,8 @@ def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
         return segments
 
     segments: list[Segment] = []
-    for outcome in call_each(mgr, "segment", lambda: {"doc": text}, accept):
+    language = text.document.language
+    for outcome in call_each(mgr, "segment", lambda: {"doc": text}, accept, language):
         if outcome.error is not None:
             problem = context.plugin_failed("segment", state, outcome)
             state.fail("segment", outcome.plugin, *problem)
@@ -310,7 +336,8 @@ def extract(mgr: Manager, state: DocState, context: StageContext) -> None:
         returned = as_list(name, "extract", result)
         return returned, [_finish(text, r, name, context.kinds) for r in returned]
 
-    for outcome in call_each(mgr, "extract", arguments, accept):
+    language = text.document.language
+    for outcome in call_each(mgr, "extract", arguments, accept, language):
         if outcome.error is not None:
             problem = context.plugin_failed("extract", state, outcome)
             state.records.append(plugin_error(text.id, "extract", outcome.plugin, *problem))
@@ -346,7 +373,8 @@ def validate(mgr: Manager, state: DocState, context: StageContext) -> None:
         return batch
 
     findings: list[Record] = []
-    for outcome in call_each(mgr, "validate", lambda: {"doc": doc, "records": records}, accept):
+    arguments = {"doc": doc, "records": records}
+    for outcome in call_each(mgr, "validate", lambda: arguments, accept, doc.language):
         if outcome.error is not None:
             problem = context.plugin_failed("validate", state, outcome)
             findings.append(plugin_error(doc.id, "validate", outcome.plugin, *problem))
@@ -375,6 +403,7 @@ def run_stage(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     fail_fast: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[DocState]:
     """Apply ``stage`` to every live state of a batch, in place; returns the states.
 
@@ -385,7 +414,7 @@ def run_stage(
     run = STAGE_FUNCTIONS.get(stage)
     if run is None:
         raise ValueError(f"unknown stage {stage!r}")
-    context = StageContext(kinds, max_bytes, fail_fast)
+    context = StageContext(kinds, max_bytes, fail_fast, limits)
     for state in states:
         if not state.alive:
             continue
