@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from docmill.runs import cache
+from docmill.runs.manifest import read_manifest
+from docmill.runs.summary import summary_rows
 from tests.conftest import SEEDS, RunResult
 
 pytestmark = pytest.mark.flow
@@ -116,3 +119,137 @@ def test_duplicate_content_added_before_a_reused_document_is_still_a_duplicate(
     (reject,) = again.records("reject")
     assert reject["source"].endswith("b_rates.txt") and "duplicate" in reject["error"]
     assert again.summary["cache"]["reused"] == 0
+
+
+# --- verified reuse: an earlier run's records are checked before they are copied ---
+
+#: Another extractor that empties the file named in DOCMILL_TEST_DAMAGE when it sees a
+#: document: an earlier run damaged while this run is under way.
+DAMAGER = """
+import os
+from pathlib import Path
+from docmill.hookspecs import hookimpl
+
+@hookimpl
+def extract(doc):
+    target = os.environ.get("DOCMILL_TEST_DAMAGE")
+    if target:
+        Path(target).write_bytes(b"")
+    return []
+"""
+
+
+def _tamper(path: Path) -> None:
+    """Change one value inside a record (as a bad disk, a sync tool or an edit would)."""
+    data = path.read_bytes()
+    assert b'"label":"PERSON"' in data
+    path.write_bytes(data.replace(b'"label":"PERSON"', b'"label":"ORG"', 1))
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "tampered": _tamper,
+    "truncated": _truncate,
+    "deleted": Path.unlink,
+}
+
+
+@pytest.fixture
+def counted(
+    tmp_path: Path, install_plugin: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path]:
+    """(corpus of 3 seeds, log of the documents that went through extract)."""
+    log = tmp_path / "seen.log"
+    monkeypatch.setenv("DOCMILL_TEST_SEEN_LOG", str(log))
+    install_plugin("seen_counter", COUNTER)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in sorted(p.name for p in SEEDS.iterdir())[:3]:
+        shutil.copy(SEEDS / name, corpus / name)
+    return corpus, log
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_earlier_run_is_never_reused_and_the_run_says_so(
+    run_flow: Run, tmp_path: Path, counted: tuple[Path, Path], damage: str
+) -> None:
+    corpus, log = counted
+    out = tmp_path / "out"
+    clean = run_flow([corpus], out, time_limit=0)
+    expected = clean.jsonl_bytes()
+    DAMAGE[damage](clean.folder / "entities.jsonl")
+
+    with pytest.warns(cache.ReuseWarning) as caught:
+        again = run_flow([corpus], out, time_limit=0)
+    (message,) = [str(w.message) for w in caught if w.category is cache.ReuseWarning]
+    assert str(clean.folder) in message and "entities.jsonl" in message
+    assert "not reused" in message
+    # every document of the damaged run went through the stages again
+    assert len(_seen(log)) == 3 + 3
+    assert again.summary["cache"]["reused"] == 0
+    assert again.summary["cache"]["damaged"] == 3
+    assert ("damaged in earlier runs", "3") in summary_rows(read_manifest(again.folder))
+    # and the damage did not propagate: the bytes the clean run wrote
+    assert again.jsonl_bytes() == expected
+
+
+def test_a_damaged_newest_run_gives_way_to_an_older_sound_one(
+    run_flow: Run, tmp_path: Path, counted: tuple[Path, Path]
+) -> None:
+    corpus, log = counted
+    out = tmp_path / "out"
+    first = run_flow([corpus], out, time_limit=0)
+    second = run_flow([corpus], out, time_limit=0)
+    assert second.summary["cache"]["reused"] == 3
+    _tamper(second.folder / "entities.jsonl")
+    with pytest.warns(cache.ReuseWarning, match=second.folder.name):
+        third = run_flow([corpus], out, time_limit=0)
+    assert (third.summary["cache"]["reused"], third.summary["cache"]["damaged"]) == (3, 0)
+    assert len(_seen(log)) == 3
+    assert third.jsonl_bytes() == first.jsonl_bytes()
+
+
+def test_an_unreadable_earlier_run_is_skipped_with_a_warning(
+    run_flow: Run, tmp_path: Path, counted: tuple[Path, Path]
+) -> None:
+    corpus, log = counted
+    out = tmp_path / "out"
+    first = run_flow([corpus], out, time_limit=0)
+    manifest = first.folder / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:100])
+    with pytest.warns(cache.ReuseWarning, match=rf"{first.folder.name} cannot be read .*not JSON"):
+        again = run_flow([corpus], out, time_limit=0)
+    assert again.summary["cache"]["reused"] == 0
+    assert len(_seen(log)) == 6
+    assert again.jsonl_bytes() == first.jsonl_bytes()
+
+
+def test_records_changed_after_the_check_are_processed_again(
+    run_flow: Run,
+    tmp_path: Path,
+    counted: tuple[Path, Path],
+    install_plugin: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    corpus, log = counted
+    install_plugin("damager", DAMAGER)
+    out = tmp_path / "out"
+    first = run_flow([corpus], out, time_limit=0)
+    expected = run_flow([corpus], tmp_path / "fresh", time_limit=0).jsonl_bytes()
+    # a new first input: the reused ones are copied only after it went through extract,
+    # where the damager empties the earlier run's entities.jsonl (after the check; it is
+    # the only document that goes through extract)
+    newest = sorted(SEEDS.iterdir())[-1]
+    shutil.copy(newest, corpus / f"0_new{newest.suffix}")
+    monkeypatch.setenv("DOCMILL_TEST_DAMAGE", str(first.folder / "entities.jsonl"))
+    with pytest.warns(cache.ReuseWarning, match="changed since it was checked"):
+        again = run_flow([corpus], out, time_limit=0)
+    assert (again.summary["cache"]["reused"], again.summary["cache"]["damaged"]) == (0, 3)
+    assert len(_seen(log)) == 6 + 4
+    new = again.jsonl_bytes()
+    for name, data in expected.items():  # the 3 old documents' lines, byte for byte
+        assert all(line in new[name].splitlines() for line in data.splitlines()), name

@@ -7,6 +7,7 @@ is the top layer: no other docmill module imports it.
 
 from docmill.cli import inspect, plugins, report, run, schedules, serve, validate
 from docmill.cli.app import (
+    EXIT_ENVIRONMENT,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_PLUGIN_ERRORS,
@@ -18,6 +19,7 @@ from docmill.cli.app import (
 )
 
 __all__ = [
+    "EXIT_ENVIRONMENT",
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_PLUGIN_ERRORS",

@@ -8,9 +8,11 @@ when :mod:`docmill.cli` is imported. Nothing outside this package imports it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -32,11 +34,17 @@ EXIT_REJECTS = 3
 EXIT_INVALID = 4
 #: A plugin raised or returned bad output (see findings.jsonl); wins over rejects.
 EXIT_PLUGIN_ERRORS = 5
+#: A fault around the run, not in its input: disk full, an output folder or Prefect home
+#: that cannot be written or created, a Prefect API that is gone or is not one, a local
+#: Prefect server that did not start. Nothing was published (see ``orchestration.faults``).
+EXIT_ENVIRONMENT = 6
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 every input became a document; 1 unexpected error; 2 usage error; "
     "3 some inputs were rejected; 4 validate found a mismatch; 5 a plugin failed "
-    "(a plugin error, also when there are rejects; --fail-fast stops at the first)."
+    "(a plugin error, also when there are rejects; --fail-fast stops at the first); "
+    "6 a fault around the run (disk full, output folder or Prefect home not writable, "
+    "Prefect API gone or its port taken): nothing was published."
 )
 
 app = typer.Typer(
@@ -68,6 +76,29 @@ def err(message: str) -> None:
 def warn(message: str) -> None:
     """Print a warning line (``warning: ...``) to standard error."""
     err(f"warning: {message}")
+
+
+@contextmanager
+def docmill_warnings() -> Iterator[None]:
+    """Show docmill's own run warnings (reuse refused, run_complete failed) as ``warning: ...``
+    lines instead of Python's ``file:line: Category: message`` with a source line."""
+    from docmill.runs.cache import ReuseWarning
+
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+        if issubclass(category, ReuseWarning):
+            warn(str(message))
+        else:
+            shown(message, category, *args, **kw)
+
+    warnings.showwarning = show
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ReuseWarning)
+            yield
+    finally:
+        warnings.showwarning = shown
 
 
 def usage(message: str) -> NoReturn:
@@ -127,7 +158,17 @@ def main() -> None:
     Plugins add their commands only when the command line does not name one of
     docmill's own, so a ``docmill run`` loads the plugins once.
     """
-    configure()  # before anything imports Prefect
+    try:
+        configure()  # before anything imports Prefect
+    except OSError as exc:  # PREFECT_HOME cannot be created
+        from docmill.orchestration.faults import describe
+
+        if "-v" in sys.argv or "--verbose" in sys.argv:
+            import traceback
+
+            err("".join(traceback.format_exception(exc)).rstrip())
+        err(describe(exc, Path(".")) or f"docmill: {exc}")
+        sys.exit(EXIT_ENVIRONMENT)
     if not _builtin_command(sys.argv[1:]):
         add_plugin_commands()
     app()

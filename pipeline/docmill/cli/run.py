@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
 
 from docmill.cli.app import (
+    EXIT_ENVIRONMENT,
     EXIT_PLUGIN_ERRORS,
     EXIT_REJECTS,
     BatchSizeOption,
@@ -18,6 +21,7 @@ from docmill.cli.app import (
     OutOption,
     PluginOption,
     app,
+    docmill_warnings,
     err,
     load_settings,
     parse_plugin_flags,
@@ -25,7 +29,16 @@ from docmill.cli.app import (
     warn,
 )
 from docmill.engine import PluginError
+from docmill.orchestration.faults import (
+    EnvironmentFault,
+    api_gone,
+    check_output,
+    check_prefect_home,
+    describe,
+    stop_temporary_servers,
+)
 from docmill.orchestration.launch import UsageError, execute, plan_run
+from docmill.runs.folder import latest_run
 
 #: The ``code`` of the finding that stands for a plugin's failed contribution to a document.
 PLUGIN_ERROR = "plugin-error"
@@ -90,7 +103,9 @@ def run(
 
     Exits 0 when every input became a document, 3 when some were rejected
     (rejects.jsonl), 5 when a plugin failed on some document (findings.jsonl; 5
-    also when there are rejects) or --fail-fast stopped the run, 2 on a usage error.
+    also when there are rejects) or --fail-fast stopped the run, 2 on a usage error,
+    6 on a fault around the run (disk full, output folder or Prefect home not
+    writable, Prefect API gone): then nothing is published.
     """
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # read when Prefect is imported
@@ -115,19 +130,38 @@ def run(
         )
     except UsageError as exc:
         usage(str(exc))
-    bar = _Bar() if sys.stderr.isatty() else None
+    out_dir = Path(plan.parameters["out"])
     try:
-        summary = execute(plan, bar.update if bar else None)
+        check_prefect_home()
+        check_output(out_dir)
+    except EnvironmentFault as exc:
+        _fault(exc, out_dir, verbose)
+    latest = latest_run(out_dir)
+    bar = _Bar() if sys.stderr.isatty() else None
+    held = _HeldLogs(verbose)
+    try:
+        with docmill_warnings(), held:
+            summary = execute(plan, bar.update if bar else None)
     except PluginError as exc:  # only with --fail-fast
+        held.drop()  # Prefect's lines about it: the traceback below says it all
         if bar:
             bar.stop()
             bar = None
         err(exc.traceback.rstrip())
         err(f"docmill: stopped at the first plugin error (--fail-fast): {exc}")
         raise typer.Exit(EXIT_PLUGIN_ERRORS) from None
+    except Exception as exc:
+        if bar:
+            bar.stop()
+            bar = None
+        if describe(exc, out_dir) is None:
+            held.replay()
+        published = latest_run(out_dir)
+        _fault(exc, out_dir, verbose, published if published != latest else None)
     finally:
         if bar:
             bar.stop()
+    held.replay()
     folder = Path(summary["folder"])
     errors = _plugin_errors(folder / summary["files"]["finding"])
     if verbose:
@@ -137,6 +171,98 @@ def run(
         raise typer.Exit(EXIT_PLUGIN_ERRORS)
     if summary["rejects"]:
         raise typer.Exit(EXIT_REJECTS)
+
+
+class _HeldLogs:
+    """Prefect's console log lines of a run, held until the run ends (unless ``-v``).
+
+    A fault around the run (the API gone, the disk full) makes Prefect log errors and
+    tracebacks as it happens; the user gets docmill's one sentence instead, and the
+    held lines only when the run ends any other way (:meth:`replay`).
+    """
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+        self.held: list[tuple[logging.Handler, logging.LogRecord]] = []
+        self.filters: list[tuple[logging.Handler, logging.Filter]] = []
+        self.raise_exceptions = logging.raiseExceptions
+
+    def __enter__(self) -> None:
+        if self.verbose:
+            return
+        import docmill.orchestration.flow  # noqa: F401  (imports Prefect: its logging is set up)
+
+        self.raise_exceptions = logging.raiseExceptions
+        logging.raiseExceptions = False  # no "--- Error logging to API ---" when it is gone
+        for name in ("", "prefect._internal", "uvicorn", "fastapi"):
+            for handler in logging.getLogger(name).handlers:
+                if type(handler).__module__.startswith("prefect."):  # its console handlers
+                    hold = _Hold(handler, self.held)
+                    handler.addFilter(hold)
+                    self.filters.append((handler, hold))
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._release()
+        # else: held until replay(); after a fault, Prefect stays quiet to the end
+
+    def _release(self) -> None:
+        for handler, hold in self.filters:
+            handler.removeFilter(hold)
+        self.filters.clear()
+        logging.raiseExceptions = self.raise_exceptions
+
+    def drop(self) -> None:
+        """Stop holding; the held lines are not printed."""
+        self._release()
+        self.held.clear()
+
+    def replay(self) -> None:
+        """Stop holding and print the held lines (once)."""
+        self._release()
+        held, self.held = self.held, []
+        for handler, record in held:
+            handler.handle(record)
+
+
+class _Hold(logging.Filter):
+    def __init__(self, handler: logging.Handler, into: list[tuple[logging.Handler, Any]]) -> None:
+        super().__init__()
+        self.handler = handler
+        self.into = into
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.into.append((self.handler, record))
+        return False
+
+
+def _fault(exc: Exception, out: Path, verbose: bool, published: Path | None = None) -> NoReturn:
+    """Exit :data:`EXIT_ENVIRONMENT` with one sentence for a fault around the run (the
+    traceback too with ``-v``); anything else is unexpected and raised on (exit 1).
+
+    ``published`` is the run folder LATEST names if it moved during this run: the
+    fault came after the run was published (Prefect could not record its end).
+    """
+    sentence = describe(exc, out)
+    if sentence is None:
+        raise exc
+    if published is not None:
+        sentence = (
+            f"docmill: the run is complete in {published}, but then: "
+            f"{sentence.removeprefix('docmill: ').split('; ')[0]}; the output is sound, "
+            "Prefect has no record of the run's end"
+        )
+    if verbose:
+        err("".join(traceback.format_exception(exc)).rstrip())
+    err(sentence)
+    if api_gone(exc):
+        # Prefect's exit handlers would retry sending every pending event and log line
+        # to the API that is gone (~7 s each); the run is over and said so.
+        stop_temporary_servers()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_ENVIRONMENT)
+    raise typer.Exit(EXIT_ENVIRONMENT) from None
 
 
 def _summary_line(summary: dict[str, Any], plugin_errors: int, verbose: bool) -> str:

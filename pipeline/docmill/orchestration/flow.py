@@ -13,6 +13,7 @@ Importing this module imports Prefect: call
 
 from __future__ import annotations
 
+import errno
 import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -122,7 +123,8 @@ async def docmill_flow(
         {name: model.model_dump(mode="json") for name, model in checked.items()},
         stages.record_kinds(mgr),
     )
-    reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
+    plan = cache.ReusePlan() if full else cache.plan(items, out_dir, fingerprint, max_bytes)
+    reusable = plan.documents
     todo = [item for item in items if item.name not in reusable]
     setup = worker_setup(mgr, dis, onl) if time_limit > 0 or workers > 1 else None
     config = None if setup is None else PoolConfig(setup, workers, time_limit, time_per_mb)
@@ -134,7 +136,7 @@ async def docmill_flow(
     # the CA bundle into a new SSL context (py-spy: the flow process's largest
     # cost after waiting, 4.8 s for the 20 task runs of a 221-document run).
     client = ExitStack()
-    client.enter_context(SyncClientContext.get_or_create())
+    api = client.enter_context(SyncClientContext.get_or_create()).client
     # The run's worker processes, closed with the client (before it) when the run ends.
     pool = None
     if config is not None and _tasks_run_here():
@@ -148,13 +150,29 @@ async def docmill_flow(
         order = deque(items)  # inputs are written in name order, reused or not
         ready: dict[str, DocState] = {}
         done = 0
+        batches = 0
+
+        def submit(batch: list[InputFile]) -> None:
+            nonlocal batches
+            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{batches}")
+            batches += 1
+            futures = [
+                BATCH_TASK.submit(loading, dis, onl, max_bytes, run_workers, fail_fast, limits)
+            ]
+            pending.append(futures)
 
         def write_ready() -> None:
             nonlocal done
             while order:
                 name = order[0].name
                 if name in reusable:
-                    run.write_reused(reusable.pop(name))
+                    try:
+                        run.write_reused(reusable.pop(name))
+                    except cache.ReuseError as exc:  # changed since plan() checked it
+                        warnings.warn(f"{exc}; processed again", cache.ReuseWarning, stacklevel=1)
+                        plan.damaged += 1
+                        submit([order[0]])
+                        break
                 elif name in ready:
                     run.write([ready.pop(name)])
                 else:
@@ -172,12 +190,8 @@ async def docmill_flow(
             write_ready()
 
         write_ready()
-        for number, batch in enumerate(_batches(todo, batch_size)):
-            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{number}")
-            futures = [
-                BATCH_TASK.submit(loading, dis, onl, max_bytes, run_workers, fail_fast, limits)
-            ]
-            pending.append(futures)
+        for batch in _batches(todo, batch_size):
+            submit(batch)
             while len(pending) >= max(1, in_flight):
                 drain_one()
         while pending:
@@ -191,11 +205,15 @@ async def docmill_flow(
             full=full,
             reused=run.reused,
             reprocessed=len(items) - run.reused,
+            damaged=plan.damaged,
         )
         manifest = manifest.model_copy(update={"cache": reuse})
         _run_complete(mgr, run.info, manifest.to_dict())
         # after every file is written
         manifest = manifest.model_copy(update={"hashes": file_hashes(folder.tmp)})
+        problem = api.api_healthcheck()  # an API gone now could not record the run's end:
+        if problem is not None:  # fail before publishing, not after
+            raise problem
         final = folder.finish(manifest)
     except BaseException:
         folder.abandon()
@@ -217,16 +235,28 @@ def _last_result(futures: list[PrefectFuture[Timed]]) -> Timed:
         raise
 
 
+#: errno values that are faults of the disk or the output folder, not of a plugin.
+ENVIRONMENT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
+)
+
+
 class RunCompleteWarning(UserWarning):
     """A ``run_complete`` implementation raised; the run went on without its output."""
 
 
 def _run_complete(mgr: Manager, info: RunInfo, manifest: dict[str, Any]) -> None:
-    """Call every ``run_complete`` implementation on its own (a failure is only a warning)."""
+    """Call every ``run_complete`` implementation on its own (a failure is only a warning).
+
+    A full disk or a read-only file system is no plugin's failure: it fails the run
+    (nothing is published), as it would if a JSONL file had hit it.
+    """
     for name, fn in mgr.ordered("run_complete"):
         try:
             fn(run=info, manifest=manifest)
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+                raise
             warnings.warn(
                 f"docmill plugin {name!r} failed in run_complete: {stages.describe(exc)}",
                 RunCompleteWarning,

@@ -62,6 +62,10 @@ class CacheInfo(_Part):
     full: bool
     reused: int
     reprocessed: int
+    #: Inputs an earlier run held whose records did not match that run's manifest
+    #: (changed, truncated or deleted files): processed again, never copied.
+    #: Absent in manifests written before reuse was verified.
+    damaged: int | None = None
 
 
 class LanguageInfo(_Part):
@@ -112,6 +116,8 @@ class Manifest(_Part):
         for key in ("cache", "hashes", "languages"):
             if data.get(key) is None:
                 data.pop(key, None)
+        if "cache" in data and data["cache"].get("damaged") is None:
+            data["cache"].pop("damaged", None)
         return data
 
 

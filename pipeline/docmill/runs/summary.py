@@ -24,6 +24,8 @@ def summary_rows(manifest: Manifest) -> list[tuple[str, str]]:
     if manifest.cache is not None:
         rows.append(("reused", str(manifest.cache.reused)))
         rows.append(("reprocessed", str(manifest.cache.reprocessed)))
+        if manifest.cache.damaged:
+            rows.append(("damaged in earlier runs", str(manifest.cache.damaged)))
     for kind, n in manifest.counts.items():
         if kind not in ("document", "reject"):
             rows.append((f"{kind} records", str(n)))
