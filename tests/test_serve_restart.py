@@ -265,6 +265,55 @@ def test_two_configurations_keep_their_schedules_and_a_restart_catches_up_once(
     ) in output, output
 
 
+def test_runs_that_pile_up_while_serving_are_skipped_but_the_newest(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """The machine is suspended while serving (SIGSTOP to serve's process group): on
+    resume, one of the runs that came due meanwhile runs, the others are Skipped."""
+    e_in = _corpus(tmp_path, "e", "central_bank_rates.txt")
+    e_out = tmp_path / "out-e"
+    served = Served(tmp_path, server, "e", str(e_in), "--interval", "2", "--out", str(e_out),
+                    "--name", "suspended")
+    try:
+        served.wait_for(lambda: _completed(server, "suspended") >= 1, "a first run")
+        os.killpg(served.proc.pid, signal.SIGSTOP)
+        stopped = datetime.now(UTC)
+        try:
+            # past the runner's 10 s prefetch, several runs come due while nothing serves
+            _wait(lambda: _late_since(server, "suspended", stopped, 12) >= 3,
+                  "three runs due while suspended")
+        finally:
+            os.killpg(served.proc.pid, signal.SIGCONT)
+        resumed = datetime.now(UTC)
+        served.wait_for(lambda: _completed(server, "suspended", after=resumed) >= 2,
+                        "two runs after the resume")
+    finally:
+        output = served.stop()
+    missed = [
+        r for r in _flow_runs(server, "suspended")
+        if r["expected"] is not None and stopped.timestamp() + 12 < r["expected"].timestamp()
+        < resumed.timestamp()
+    ]
+    assert len(missed) >= 3, missed
+    ran = [r for r in missed if r["ran"]]
+    skipped = [r for r in missed if r["name"] == "Skipped"]
+    assert len(ran) <= 1, missed
+    assert len(skipped) >= len(missed) - 1 and {r["state"] for r in skipped} == {"CANCELLED"}
+    assert "came due while a run was running or the machine was suspended" in output, output
+    assert "(missed_runs = 'one')" in output
+
+
+def _late_since(server: LocalServer, deployment: str, since: datetime, after: float) -> int:
+    """Runs still waiting that came due more than ``after`` seconds after ``since``."""
+    now = datetime.now(UTC)
+    return sum(
+        1
+        for r in _flow_runs(server, deployment)
+        if r["state"] == "SCHEDULED" and r["expected"] is not None
+        and since.timestamp() + after < r["expected"].timestamp() < now.timestamp()
+    )
+
+
 def test_pause_resume_delete_without_the_prefect_cli(tmp_path: Path, server: LocalServer) -> None:
     name = "held-for-management"
     _register(server, name, tmp_path)
