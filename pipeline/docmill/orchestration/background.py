@@ -44,6 +44,8 @@ STATE = "docmill-server.json"
 LOCK = "docmill-server.lock"
 USERS = "docmill-server.users"
 LOG = "server.log"
+#: Seconds a running server may take to answer a run before it is replaced.
+SLOW_ANSWER = 30.0
 #: The keeper's module, run as ``python -m``; also how :func:`stop` recognises its process.
 KEEPER = "docmill.orchestration.keeper"
 
@@ -134,9 +136,17 @@ class Starting:
         self.keeper: subprocess.Popen[bytes] | None = None
         self._lock: contextlib.ExitStack | None = contextlib.ExitStack()
         self._lock.enter_context(_locked(home / LOCK, fcntl.LOCK_EX))
+        self._args = (port, idle_timeout)
+        #: A server whose keeper lives but whose API did not answer at once (a busy machine).
+        self._slow: ServerState | None = None
         try:
-            self.state = running(home)
-            if self.state is None:
+            found = read_state(home)
+            if found is not None and _keeper_alive(found.pid):
+                if healthy(found.api_url):
+                    self.state = found
+                else:
+                    self._slow = found
+            else:
                 self.keeper = _spawn_keeper(home, port, idle_timeout)
         except BaseException:
             self.release()
@@ -150,11 +160,26 @@ class Starting:
     def wait(self, timeout: float = START_TIMEOUT) -> ServerState:
         """The running server's state; raises :class:`ServerError` if it did not start."""
         try:
+            if self._slow is not None:
+                self.state = self._wait_for_slow(self._slow)
             if self.state is None:
                 self.state = self._wait_for_keeper(timeout)
             return self.state
         finally:
             self.release()
+
+    def _wait_for_slow(self, found: ServerState) -> ServerState | None:
+        """``found`` once it answers, within :data:`SLOW_ANSWER` seconds; else it is stopped
+        (a server that does not answer is of no use) and a new one started."""
+        self._slow = None
+        deadline = time.monotonic() + SLOW_ANSWER
+        while time.monotonic() < deadline and _keeper_alive(found.pid):
+            if healthy(found.api_url, timeout=5.0):
+                return found
+            time.sleep(0.5)
+        stop(self.home)
+        self.keeper = _spawn_keeper(self.home, *self._args)
+        return None
 
     def _wait_for_keeper(self, timeout: float) -> ServerState:
         keeper = self.keeper
