@@ -14,6 +14,9 @@ called directly, exactly as the flow's tasks call them):
   finding that quotes the gold phrase) and false alarms (findings quoting none);
 * article text from realistic web pages built around the development set
   (``eval/web_eval.py``): pages refused, precision and recall by words;
+* per language (``eval/lang_eval.py``, samples in seven languages and a mixed page):
+  the language given, sentence exact-match, entity precision/recall, the plugins
+  that skipped the sample for its language; again with a French model if installed;
 * the words per second of the extract stage alone (entities, quotes, dates) and of
   the segment stage, over the annotated samples, after the model is loaded.
 
@@ -45,6 +48,7 @@ from docmill.plugins import Manager, build_manager  # noqa: E402
 from docmill.records import DateMention, Entity, Finding, Quote, Record, Segment  # noqa: E402
 from docmill.sources import Source  # noqa: E402
 from docmill_builtins.segment_text import paragraphs, sentences  # noqa: E402
+from eval import lang_eval  # noqa: E402
 from eval.web_eval import report, score_pages  # noqa: E402
 
 GOLDEN = ROOT.parent / "shared" / "eval" / "golden_rules_en.json"
@@ -227,6 +231,8 @@ def run(repeat: int = 3, verbose: bool = False) -> int:
             print(f"    - {line}")
     articles = sorted(ROOT.glob("eval/articles/*.txt"))
     for line in report(score_pages(mgr, articles)):
+        print(line)
+    for line in lang_eval.report(mgr):
         print(line)
     for problem in scores.problems:
         print(f"ANNOTATION PROBLEM: {problem}")

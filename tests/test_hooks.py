@@ -137,6 +137,12 @@ def run_complete(run, manifest, settings):
 @hookimpl
 def cli_commands(app):
     called("cli_commands")
+
+
+@hookimpl
+def languages(settings):
+    called("languages", settings)
+    return None  # every language
 """
 
 
@@ -168,7 +174,10 @@ def test_every_hook_is_called_by_a_real_run(
     (marker,) = result.records("marker")
     assert marker["text"] == "Boats"
     got = set(calls_file.with_name("settings.txt").read_text().split())
-    stages = ["load", "clean", "segment", "extract", "validate", "export_sink", "run_complete"]
+    stages = [
+        *("load", "clean", "segment", "extract", "validate", "export_sink", "run_complete"),
+        "languages",
+    ]
     assert got == {f"{stage}=boats" for stage in stages}
     docs = {d["source"]: d for d in result.records("document")}
     assert docs["harbour.note"]["media_type"] == "text/x-note"

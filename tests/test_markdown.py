@@ -70,14 +70,17 @@ def test_markdown_without_front_matter_takes_its_title_from_the_first_heading(
     doc = load_one(mgr, Source.from_bytes("fest.md", text.encode())).document
     assert doc is not None
     assert doc.title == "Harvest festival returns"
-    assert doc.published is None and doc.author is None and doc.meta == {}
+    assert doc.published is None and doc.author is None
+    assert doc.meta["language_source"] == "detected"  # no front matter: nothing declared
+    assert not [key for key in doc.meta if not key.startswith("language_")]
 
 
 def test_front_matter_that_is_not_yaml_is_left_as_text(mgr: Manager) -> None:
     text = "---\ntitle: [unclosed\n---\n\nThe body of the note, long enough to detect.\n"
     doc = load_one(mgr, Source.from_bytes("bad.md", text.encode())).document
     assert doc is not None
-    assert doc.meta == {} and doc.published is None
+    assert doc.published is None
+    assert not [key for key in doc.meta if not key.startswith("language_")]
 
 
 def test_plain_text_keeps_its_asterisks(mgr: Manager) -> None:

@@ -17,8 +17,8 @@ from docmill.plugins import DEFAULT_PLUGINS, PluginLoadWarning, build_manager
 from tests.conftest import SEEDS
 
 HOOKS = (
-    "clean, cli_commands, export_sink, extract, load, record_types, run_complete, segment, "
-    "settings_model, validate"
+    "clean, cli_commands, export_sink, extract, languages, load, record_types, run_complete, "
+    "segment, settings_model, validate"
 )
 
 

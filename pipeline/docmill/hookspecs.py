@@ -9,9 +9,9 @@ raises costs only its own contribution; for the same reason it refuses wrapper
 implementations (``wrapper=True``, ``hookwrapper=True``) at registration.
 
 ``settings``: every stage hook (``load``, ``clean``, ``segment``, ``extract``,
-``validate``, ``export_sink``, ``run_complete``) takes an optional ``settings``
-argument: the validated settings of the plugin being called, an instance of the
-model its :func:`settings_model` returns (read from ``[plugins.NAME]`` of
+``validate``, ``export_sink``, ``run_complete``), and ``languages``, takes an
+optional ``settings`` argument: the validated settings of the plugin being called,
+an instance of the model its :func:`settings_model` returns (read from ``[plugins.NAME]`` of
 ``docmill.toml`` or ``DOCMILL_PLUGINS__NAME__KEY``, NAME being the name the plugin
 is registered under), or None when it declares no model. A plugin never names
 itself to read its settings, so renaming its entry point cannot detach them.
@@ -169,6 +169,24 @@ def settings_model() -> type[BaseModel] | None:
     they are validated once per plugin manager, before a run does any work (a bad
     value or an unknown key stops it), and handed to the plugin's stage hooks as
     their ``settings`` argument, an instance of this model.
+    """
+
+
+@hookspec
+def languages(settings: BaseModel | None) -> Iterable[str] | None:
+    """Declare the languages your plugin handles, as ISO 639-1 codes (``["en", "fr"]``).
+
+    Implement it when your rules or model work for some languages only. docmill then
+    calls none of your document hooks (``clean``, ``segment``, ``extract``,
+    ``validate``) on a document in another language, or on one whose language is
+    undetermined (``"und"``); instead the document gets one ``info`` finding
+    (code ``language-skipped``, ``plugin`` your name) saying so, counted per plugin
+    in ``manifest.json`` (``languages``), ``docmill show`` and the report. Return
+    None (or do not implement the hook) to take every language; ``"*"`` means the
+    same. ``settings`` is this plugin's validated settings, so the answer can follow
+    them (``extract_entities`` handles the languages it has a model for). Asked once
+    per plugin manager and settings, not per document; ``load`` and ``export_sink``
+    are never skipped (the language is known only after load).
     """
 
 

@@ -1,8 +1,23 @@
-"""Offline language identification for documents whose loader found no language.
+"""A document's language: the source's own declaration first, offline detection second.
 
-Uses py3langid (langid.py's model, shipped inside the wheel: nothing is
-downloaded at run time). The model is loaded on first use and shared by the
-process. Texts too short to judge give None rather than a guess.
+:func:`resolve` decides the ``language`` of every loaded document. A loader that
+read a declaration (``<html lang>``, front matter ``lang``, the DOCX core
+property ``language``, the PDF catalog's ``/Lang``) wins; else the text is
+identified with py3langid (langid.py's model, shipped inside the wheel: nothing is
+downloaded at run time; loaded on first use and shared by the process). A text
+too short to tell, or one the detector is unsure of (a page of mixed languages),
+is :data:`UNDETERMINED` (``"und"``, ISO 639-2's code for it); a page whose
+paragraphs are in several languages, none of them most of the text (a festival
+programme in four languages), is :data:`MULTIPLE` (``"mul"``). Every
+language-aware plugin treats both like any language it does not handle, so no
+English model reads the German paragraphs of a mixed page.
+
+What decided is kept in the document's ``meta``: ``language_source``
+(``"declared"``, ``"detected"`` or ``"undetermined"``) and, when the detector was
+asked, ``language_confidence`` (its probability, 3 decimals),
+``language_detected`` (its best guess, even when not trusted) and, for a text of
+several paragraphs, ``language_shares`` (language -> share of the letters of the
+paragraphs long enough to tell, 3 decimals).
 """
 
 from __future__ import annotations
@@ -11,12 +26,25 @@ import re
 import threading
 from typing import Any
 
-#: Fewer letters than this and the detector is not asked (it would guess).
+#: The language of a document too short or too mixed to tell (ISO 639-2 ``und``).
+UNDETERMINED = "und"
+#: The language of a page of several languages, none most of it (ISO 639-2 ``mul``).
+MULTIPLE = "mul"
+#: The code of the finding that says a plugin skipped a document for its language.
+SKIP_CODE = "language-skipped"
+#: A detected language must have at least this share of the paragraphs' letters.
+MIN_SHARE = 0.6
+#: Below this many letters the detector is not asked (it would guess); a CJK
+#: character counts as two (one carries about a word's worth of text).
 MIN_LETTERS = 20
+#: A detection less probable than this is not trusted: the document is ``und``.
+MIN_CONFIDENCE = 0.5
 #: Only this much of a long text is read: enough for a stable answer, bounded cost.
 SAMPLE_CHARS = 5000
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _lock = threading.Lock()
 _model: list[Any] = []
 
@@ -30,10 +58,76 @@ def _identifier() -> Any:
         return _model[0]
 
 
-def detect(text: str) -> str | None:
-    """The ISO 639-1 code of ``text``'s language, or None when it is too short to tell."""
+def letters(text: str) -> int:
+    """The weight of ``text``'s letters for :data:`MIN_LETTERS` (CJK characters count twice)."""
+    return len(_LETTER.findall(text)) + len(_CJK.findall(text))
+
+
+def classify(text: str) -> tuple[str, float] | None:
+    """The detector's (ISO 639-1 code, probability) for ``text``; None when too short."""
     sample = text[:SAMPLE_CHARS]
-    if len(_LETTER.findall(sample)) < MIN_LETTERS:
+    if letters(sample) < MIN_LETTERS:
         return None
-    code, _probability = _identifier().classify(sample)
-    return str(code) if code else None
+    code, probability = _identifier().classify(sample)
+    return (str(code), float(probability)) if code else None
+
+
+def detect(text: str) -> str | None:
+    """The ISO 639-1 code of ``text``'s language, or None when it cannot be told."""
+    found = classify(text)
+    if found is None or found[1] < MIN_CONFIDENCE:
+        return None
+    return found[0]
+
+
+def shares(text: str) -> dict[str, float]:
+    """Language -> share of the letters of ``text``'s paragraphs that are long enough to
+    tell (trusted detections only), largest first; empty for fewer than two such."""
+    weights: dict[str, int] = {}
+    for paragraph in _PARAGRAPH_BREAK.split(text[: 4 * SAMPLE_CHARS]):
+        found = classify(paragraph)
+        if found is not None and found[1] >= MIN_CONFIDENCE:
+            weights[found[0]] = weights.get(found[0], 0) + letters(paragraph)
+    total = sum(weights.values())
+    if len(weights) < 2:
+        return {}
+    ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
+    return {code: round(weight / total, 3) for code, weight in ranked}
+
+
+def resolve(declared: str | None, text: str) -> tuple[str, dict[str, Any]]:
+    """(language, meta entries) of a document whose loader found ``declared`` (or None).
+
+    The declaration wins; else a trusted detection; else :data:`UNDETERMINED`, or
+    :data:`MULTIPLE` when the paragraphs are in several languages, none most of them.
+    """
+    if declared:
+        return declared, {"language_source": "declared"}
+    found = classify(text)
+    if found is None:
+        return UNDETERMINED, {"language_source": "undetermined"}
+    code, probability = found
+    meta: dict[str, Any] = {
+        "language_confidence": round(probability, 3),
+        "language_detected": code,
+    }
+    mixed = shares(text)
+    if mixed:
+        meta["language_shares"] = mixed
+        if next(iter(mixed.values())) < MIN_SHARE:
+            return MULTIPLE, {"language_source": "detected", **meta}
+    if probability < MIN_CONFIDENCE:
+        return UNDETERMINED, {"language_source": "undetermined", **meta}
+    return code, {"language_source": "detected", **meta}
+
+
+def handles(declared: frozenset[str] | None, language: str | None) -> bool:
+    """Whether a plugin that declared ``declared`` (None: any language) takes ``language``.
+
+    ``"*"`` in a declaration means any language too. A regional tag matches its
+    primary language (``"pt-BR"`` is handled by a plugin that declares ``"pt"``).
+    """
+    if declared is None or "*" in declared:
+        return True
+    code = (language or UNDETERMINED).lower()
+    return code in declared or code.split("-", 1)[0] in declared

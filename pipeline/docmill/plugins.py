@@ -119,6 +119,10 @@ class Manager:
     _settings: tuple[int, dict[str, BaseModel]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: (the settings they were asked with, name -> declared languages), on first use.
+    _languages: tuple[dict[str, BaseModel], dict[str, frozenset[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def versions(self) -> dict[str, str]:
         """Name -> version of every active plugin (for manifests and cache keys)."""
@@ -205,6 +209,32 @@ class Manager:
         """The validated settings of plugin ``name``, or None when it declares no model."""
         return self.settings().get(name)
 
+    def languages(self) -> dict[str, frozenset[str]]:
+        """Name -> the languages each plugin that implements ``languages`` handles.
+
+        Asked again only when the settings were read again (the answer may follow
+        them); codes are lowercased. A plugin that returns None is left out (any
+        language). A hook that raises or returns no iterable raises
+        :class:`docmill.settings.PluginSettingsError` naming the plugin (a run
+        asks before any work, so it does not start).
+        """
+        from docmill.settings import PluginSettingsError
+
+        settings = self.settings()
+        cached = self._languages
+        if cached is None or cached[0] is not settings:
+            declared: dict[str, frozenset[str]] = {}
+            for name, fn in self.ordered("languages"):
+                try:
+                    codes = fn()
+                    if codes is not None:
+                        declared[name] = frozenset(str(c).strip().lower() for c in codes)
+                except Exception as exc:
+                    problem = f"its languages hook failed: {type(exc).__name__}: {exc}"
+                    raise PluginSettingsError(name, problem) from exc
+            cached = self._languages = (settings, declared)
+        return cached[1]
+
     def effective_order(self) -> dict[str, list[str]]:
         """Hook name -> names of the plugins implementing it, in the order they run."""
         result = {}
@@ -218,6 +248,7 @@ class Manager:
         """The ``docmill plugins`` JSON, sorted by name (failed plugins always shown)."""
         rows = []
         order = self.effective_order()
+        languages = self._languages_or_none()
         for info in sorted(self.infos.values(), key=lambda i: i.name):
             if not include_disabled and info.status == "disabled":
                 continue
@@ -231,8 +262,19 @@ class Manager:
                     for h, names in order.items()
                     if info.name in names
                 }
+                if info.name in languages:
+                    row["languages"] = sorted(languages[info.name])
             rows.append(row)
         return rows
+
+    def _languages_or_none(self) -> dict[str, frozenset[str]]:
+        """:meth:`languages`, or none when the settings they follow do not validate."""
+        from docmill.settings import PluginSettingsError
+
+        try:
+            return self.languages()
+        except PluginSettingsError:
+            return {}
 
 
 def _split(value: str | None) -> list[str]:

@@ -153,6 +153,11 @@ class CleanText:
         """The document's publication date (ISO) or None."""
         return self.document.published
 
+    @property
+    def language(self) -> str:
+        """The document's language: an ISO 639-1 code, or ``"und"`` when undetermined."""
+        return self.document.language or "und"
+
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map a cleaned span to source offsets (see :class:`EditedText`)."""
         return self.edited.to_source(start, end)

@@ -4,6 +4,9 @@ A line is removed (with its line break, as one edit whose ``reason`` says which
 kind of boilerplate it is) only when the *whole* line, trimmed, matches one of
 :data:`RULES`; a sentence that merely mentions "subscribe" or "photo" stays.
 Lines longer than 300 characters are never boilerplate.
+
+The rules are English phrases: the plugin declares ``en`` only, so a document in
+another language keeps every line and gets an info finding saying so.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _LINE = re.compile(r"[^\n]*(?:\n|$)")
+
+
+@hookimpl
+def languages() -> list[str]:
+    return ["en"]
 
 
 @hookimpl

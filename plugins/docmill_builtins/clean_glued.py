@@ -12,6 +12,10 @@ with an empty source range), so every other offset maps one to one.
 Words glued without any change of case ("a meeting ofthe committee") are split
 where word frequencies say so (:mod:`docmill_builtins.glued_words`, wordfreq), in
 English text only, never inside real words or names.
+
+Both rules are English (function words, English word frequencies): the plugin
+declares ``en`` only, so a document in another language is not touched and gets
+an info finding saying so.
 """
 
 from __future__ import annotations
@@ -54,8 +58,11 @@ def lower_case_edits(text: str) -> Iterator[Edit]:
 
 
 @hookimpl
+def languages() -> list[str]:
+    return ["en"]
+
+
+@hookimpl
 def clean(doc: Document) -> list[Edit]:
-    found = list(edits(doc.text))
-    if (doc.language or "en").startswith("en"):
-        found += lower_case_edits(doc.text)
+    found = [*edits(doc.text), *lower_case_edits(doc.text)]
     return sorted(found, key=lambda e: e.start)

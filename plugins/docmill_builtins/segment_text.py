@@ -1,7 +1,14 @@
 """Paragraphs (blocks between blank lines), then sentences within them.
 
-Sentences come from pysbd's rule-based English segmenter (the Pragmatic
-Segmenter's rules), with one change for news: pysbd never splits between
+Sentences come from pysbd's rule-based segmenter (the Pragmatic Segmenter's
+rules) for the document's language: pysbd has rules for the languages in
+:data:`SENTENCE_LANGUAGES` (English, French, German, Spanish, Italian, Dutch,
+Polish, Russian, Greek, Arabic, Persian, Urdu, Hindi, Chinese, Japanese …). A
+document in another language (Portuguese, Korean, ``und`` …) gets its paragraphs
+and no sentences rather than sentences split by English rules. pysbd's Arabic
+rules end a sentence at every Arabic comma (،); here they do not (as its Persian
+rules). English runs
+with one change for news: pysbd never splits between
 quotation marks, so a speech of five sentences inside “…” would be one
 sentence. Before splitting, curly double quotes are swapped for single
 guillemets of the same length (which pysbd treats as ordinary punctuation),
@@ -16,8 +23,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pysbd
+import pysbd.languages
+from pysbd.lang.arabic import Arabic
 from pysbd.lang.english import English
 
 from docmill import CleanText, Segment, hookimpl
@@ -30,6 +40,8 @@ _WORDY = re.compile(r"\w")
 _CLOSER = re.compile(r"[\u203a’\"')\]]")
 
 _local = threading.local()
+#: The languages pysbd has sentence rules for.
+SENTENCE_LANGUAGES = frozenset(pysbd.languages.LANGUAGE_CODES)
 _NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f](?<=[^\W\d_])")
 
 
@@ -79,16 +91,28 @@ class _NewsEnglish(English):  # type: ignore[misc]
     AbbreviationReplacer = _Abbreviations
 
 
-def _splitter() -> pysbd.Segmenter:
-    """A segmenter per thread: pysbd keeps per-call state on the instance."""
-    seg: pysbd.Segmenter | None = getattr(_local, "segmenter", None)
+class _Arabic(Arabic):  # type: ignore[misc]
+    """pysbd's Arabic rules without the comma (،) as a sentence end, as in Persian."""
+
+    Punctuations: ClassVar[list[str]] = ["?", "!", ":", ".", "؟"]
+    SENTENCE_BOUNDARY_REGEX = r".*?[:\.!\?؟]|.*?\Z|.*?$"
+
+
+#: Languages whose pysbd rules docmill replaces.
+_MODULES = {"en": _NewsEnglish, "ar": _Arabic}
+
+
+def _splitter(language: str = "en") -> pysbd.Segmenter:
+    """A segmenter per thread and language: pysbd keeps per-call state on the instance."""
+    segmenters: dict[str, pysbd.Segmenter] = _local.__dict__.setdefault("segmenters", {})
+    seg = segmenters.get(language)
     if seg is None:
-        seg = _local.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
-        seg.language_module = _NewsEnglish
+        seg = segmenters[language] = pysbd.Segmenter(language=language, clean=False, char_span=True)
+        seg.language_module = _MODULES.get(language, seg.language_module)
     return seg
 
 
-def _char_spans(text: str) -> list[tuple[int, int]]:
+def _char_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
     r"""(start, end) of pysbd's sentences of ``text``, trailing whitespace included.
 
     The same spans as ``Segmenter(char_span=True).segment(text)``, found faster:
@@ -103,7 +127,7 @@ def _char_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     prior = 0
     n = len(text)
-    for sent in _splitter().processor(text).process():
+    for sent in _splitter(language).processor(text).process():
         if not sent:  # as pysbd does it (never seen in practice)
             for m in re.finditer(r"\s*", text):
                 if m.end() > prior:
@@ -138,7 +162,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+def sentences(text: str, start: int, end: int, language: str = "en") -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of ``text[start:end]``, whitespace trimmed.
 
     The spans cover the non-blank text of the range in order, without overlap.
@@ -146,7 +170,7 @@ def sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     chunk = text[start:end].translate(_UNPAIR)
     spans: list[tuple[int, int]] = []
     pos = 0
-    for p_start, p_end in _char_spans(chunk):
+    for p_start, p_end in _char_spans(chunk, language):
         # spans in ``chunk``; keep them contiguous and in order
         s = max(p_start, pos)
         e = max(p_end, s)
@@ -175,11 +199,20 @@ def sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start + s, start + e
 
 
+def sentence_language(language: str) -> str | None:
+    """The pysbd language for a document's language, or None when pysbd has no rules."""
+    code = language.split("-", 1)[0]
+    return code if code in SENTENCE_LANGUAGES else None
+
+
 @hookimpl
 def segment(doc: CleanText) -> list[Segment]:
     out = []
+    language = sentence_language(doc.language)
     for p_start, p_end in paragraphs(doc.text):
         out.append(Segment(type="paragraph", start=p_start, end=p_end))
-        for s_start, s_end in sentences(doc.text, p_start, p_end):
+        if language is None:
+            continue
+        for s_start, s_end in sentences(doc.text, p_start, p_end, language):
             out.append(Segment(type="sentence", start=s_start, end=s_end))
     return out

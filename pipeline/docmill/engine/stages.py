@@ -28,10 +28,11 @@ from docmill.engine.failures import (
     plugin_traceback,
 )
 from docmill.engine.kinds import record_kinds
+from docmill.engine.languages import skip_findings
 from docmill.engine.stage import Stage
 from docmill.engine.state import DocState
 from docmill.hashing import sha256_bytes
-from docmill.language import detect as detect_language
+from docmill.language import resolve as resolve_language
 from docmill.pages import page_at, page_ranges
 from docmill.plugins import Manager
 from docmill.records import DocRecord, Document, Edit, Finding, Record, Segment, Span, span_id
@@ -141,6 +142,7 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
             raise TypeError(f"returned {type(doc).__name__}, expected a Document")
         if not doc.text.strip():
             raise _NoText
+        language, how = resolve_language(doc.language, doc.text)
         return Document.model_validate(
             {
                 **doc.model_dump(),
@@ -148,7 +150,8 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
                 "source": source.name,
                 "sha256": sha,
                 "plugin": name,
-                "language": doc.language or detect_language(doc.text),
+                "language": language,
+                "meta": {**doc.meta, **how},
             }
         )
 
@@ -158,7 +161,9 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
         elif outcome.error is not None:
             state.fail("load", outcome.plugin, *context.plugin_failed("load", state, outcome))
         else:
-            state.document = outcome.value
+            state.document = doc = outcome.value
+            assert doc is not None
+            state.records.extend(skip_findings(mgr, doc))
         return
     state.fail("load", FRAMEWORK, f"no loader accepts this file (media type {source.media_type})")
 
@@ -193,7 +198,7 @@ def clean(mgr: Manager, state: DocState, context: StageContext) -> None:
         return edits
 
     proposed: list[Edit] = []
-    for outcome in call_each(mgr, "clean", lambda: {"doc": doc}, accept):
+    for outcome in call_each(mgr, "clean", lambda: {"doc": doc}, accept, doc.language):
         if outcome.error is not None:
             state.fail("clean", outcome.plugin, *context.plugin_failed("clean", state, outcome))
             return
@@ -243,7 +248,8 @@ def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
         return segments
 
     segments: list[Segment] = []
-    for outcome in call_each(mgr, "segment", lambda: {"doc": text}, accept):
+    language = text.document.language
+    for outcome in call_each(mgr, "segment", lambda: {"doc": text}, accept, language):
         if outcome.error is not None:
             problem = context.plugin_failed("segment", state, outcome)
             state.fail("segment", outcome.plugin, *problem)
@@ -310,7 +316,8 @@ def extract(mgr: Manager, state: DocState, context: StageContext) -> None:
         returned = as_list(name, "extract", result)
         return returned, [_finish(text, r, name, context.kinds) for r in returned]
 
-    for outcome in call_each(mgr, "extract", arguments, accept):
+    language = text.document.language
+    for outcome in call_each(mgr, "extract", arguments, accept, language):
         if outcome.error is not None:
             problem = context.plugin_failed("extract", state, outcome)
             state.records.append(plugin_error(text.id, "extract", outcome.plugin, *problem))
@@ -346,7 +353,8 @@ def validate(mgr: Manager, state: DocState, context: StageContext) -> None:
         return batch
 
     findings: list[Record] = []
-    for outcome in call_each(mgr, "validate", lambda: {"doc": doc, "records": records}, accept):
+    arguments = {"doc": doc, "records": records}
+    for outcome in call_each(mgr, "validate", lambda: arguments, accept, doc.language):
         if outcome.error is not None:
             problem = context.plugin_failed("validate", state, outcome)
             findings.append(plugin_error(doc.id, "validate", outcome.plugin, *problem))

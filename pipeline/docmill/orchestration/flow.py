@@ -102,6 +102,7 @@ async def docmill_flow(
     dis, onl = selection(disable or (), only or None)
     mgr = get_manager(dis, onl)
     checked = mgr.settings(reload=True)
+    mgr.languages()  # asked before any work: a failing languages hook stops the run
     items = discover(
         paths, exclude=[out_dir], include_globs=include or (), exclude_globs=exclude or ()
     )

@@ -66,6 +66,7 @@ def checked_settings(mgr: Manager, warn: Warn | None = None) -> dict[str, Any]:
     given for a plugin that is not loaded are passed to ``warn`` (or warned about).
     """
     checked = mgr.settings(reload=True)
+    mgr.languages()  # a languages hook that fails stops the run here too
     for name in sorted(set(raw_plugin_settings()) - set(mgr.infos)):
         message = f"settings given for unknown plugin {name!r}"
         if warn is None:

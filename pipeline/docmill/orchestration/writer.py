@@ -18,6 +18,7 @@ from docmill.plugins import Manager, __version__
 from docmill.records import SCHEMA_VERSION, Record
 from docmill.runs.cache import Reused
 from docmill.runs.folder import RunFolder
+from docmill.runs.languages import LanguageCounts
 from docmill.runs.manifest import Manifest
 from docmill.sinks import RunInfo, Sink
 
@@ -44,6 +45,7 @@ class RunWriter:
         self.inputs: list[dict[str, Any]] = []
         self.seen: dict[str, str] = {}
         self.reused = 0
+        self.languages = LanguageCounts()
 
     def write_reused(self, entry: Reused) -> None:
         """Write a document's records taken from an earlier run (see docmill.runs.cache)."""
@@ -90,6 +92,7 @@ class RunWriter:
             sink.write(records)
         for r in records:
             self.counts[r.kind] = self.counts.get(r.kind, 0) + 1
+        self.languages.add(records)
 
     def close(self) -> None:
         """Close every sink (its files are complete afterwards)."""
@@ -117,4 +120,5 @@ class RunWriter:
             counts=dict(sorted(self.counts.items())),
             files={kind: t.file_name() for kind, t in sorted(self.kinds.items())},
             timings={k: round(v, 4) for k, v in self.timings.items()},
+            languages=self.languages.info(),
         )

@@ -93,6 +93,7 @@ def read_overview(run: Run) -> Overview:
                 "title": d.get("title"),
                 "source": d.get("source"),
                 "published": d.get("published"),
+                "language": d.get("language"),
                 "n": {},
                 "sev": {},
             }
@@ -144,6 +145,7 @@ def read_overview(run: Run) -> Overview:
         "labels": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_plugin": dict(sorted(by_plugin.items(), key=lambda kv: (-kv[1], kv[0]))),
         "severities": severities,
+        "languages": manifest.get("languages") or {"documents": {}, "skipped": {}},
         "docs": docs,
     }
     return overview

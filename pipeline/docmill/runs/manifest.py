@@ -7,7 +7,8 @@ for every manifest docmill wrote (``tests/test_manifest.py``).
 
 Compatibility: every field present since docmill 0.1.0's first run folders is
 required; ``cache`` (reuse counts, added with incremental reruns) and ``hashes``
-(per-file sha256, taken after ``run_complete``) may be absent in older folders
+(per-file sha256, taken after ``run_complete``) and ``languages`` (documents per
+language, what language-aware plugins skipped) may be absent in older folders
 and are ``None`` then. Keys this version does not know (a newer docmill's) are
 kept: read and written back unchanged, reachable through ``model_extra``. A
 manifest that lacks a required field or has one of the wrong type is refused
@@ -63,6 +64,15 @@ class CacheInfo(_Part):
     reprocessed: int
 
 
+class LanguageInfo(_Part):
+    """Documents per language and what language-aware plugins skipped."""
+
+    #: Language (ISO 639-1, ``und`` or ``mul``) -> documents written in it.
+    documents: dict[str, int]
+    #: Plugin -> language -> documents it skipped (its ``language-skipped`` findings).
+    skipped: dict[str, dict[str, int]]
+
+
 class Manifest(_Part):
     """The contents of a run's ``manifest.json``."""
 
@@ -89,15 +99,17 @@ class Manifest(_Part):
     cache: CacheInfo | None = None
     #: File name -> sha256 of every file in the run folder but the manifest itself.
     hashes: dict[str, str] | None = None
+    #: Documents per language, skips per plugin (absent in older run folders).
+    languages: LanguageInfo | None = None
 
     @field_serializer("started", "finished")
     def _iso(self, value: datetime) -> str:
         return value.isoformat()  # "+00:00", as the manifest has always said (not "Z")
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object ``manifest.json`` holds (absent ``cache``/``hashes`` left out)."""
+        """The JSON object ``manifest.json`` holds (absent optional parts left out)."""
         data = self.model_dump(mode="json")
-        for key in ("cache", "hashes"):
+        for key in ("cache", "hashes", "languages"):
             if data.get(key) is None:
                 data.pop(key, None)
         return data

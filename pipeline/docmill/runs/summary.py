@@ -14,7 +14,8 @@ from docmill.runs.manifest import MANIFEST, Manifest
 
 
 def summary_rows(manifest: Manifest) -> list[tuple[str, str]]:
-    """(what, value) rows: inputs, documents, rejects, reuse, records per kind, time per stage."""
+    """(what, value) rows: inputs, documents, rejects, reuse, records per kind, languages,
+    time per stage."""
     rows = [
         ("inputs", str(manifest.n_inputs)),
         ("documents", str(manifest.documents)),
@@ -26,6 +27,7 @@ def summary_rows(manifest: Manifest) -> list[tuple[str, str]]:
     for kind, n in manifest.counts.items():
         if kind not in ("document", "reject"):
             rows.append((f"{kind} records", str(n)))
+    rows += language_rows(manifest)
     for stage, secs in manifest.timings.items():
         rows.append((f"time {stage}", f"{secs:.3f}s"))
     rows.append(("wall time", f"{manifest.seconds:.3f}s"))
@@ -39,3 +41,21 @@ def file_hashes(folder: Path) -> dict[str, str]:
         for p in sorted(folder.iterdir())
         if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
     }
+
+
+def _tally(counts: dict[str, int]) -> str:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{code} {n}" for code, n in ranked)
+
+
+def language_rows(manifest: Manifest) -> list[tuple[str, str]]:
+    """``languages`` (documents per language) and one ``skipped NAME`` row per plugin
+    that skipped documents for their language, with the languages it skipped."""
+    info = manifest.languages
+    if info is None:
+        return []
+    rows = [("languages", _tally(info.documents) or "none")]
+    for plugin, per in info.skipped.items():
+        total = sum(per.values())
+        rows.append((f"skipped {plugin}", f"{total} ({_tally(per)})"))
+    return rows

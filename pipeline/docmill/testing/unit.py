@@ -201,6 +201,7 @@ def run_plugins(
     mgr = make_manager(*plugins, builtins=builtins, order=order)
     with override_plugin_settings(settings or {}, isolate=True):
         mgr.settings()  # validated once, in the block: the stages get these
+        mgr.languages()  # asked once, as a run does before any work
         kinds = stages.record_kinds(mgr)
         state = DocState.of(source)
         try:

@@ -90,6 +90,19 @@
         el("td", { class: "num" }, String(perPlugin[name] || 0))));
     }
 
+    // documents per language, then what language-aware plugins skipped (info findings)
+    const langs = document.getElementById("languages");
+    const tally = (counts) => Object.entries(counts).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    langs.append(el("tr", null, el("th", null, "language"), el("th", null, "documents")));
+    for (const [code, n] of tally(DATA.languages.documents)) {
+      langs.append(el("tr", null, el("td", null, code), el("td", { class: "num" }, String(n))));
+    }
+    for (const [plugin, per] of Object.entries(DATA.languages.skipped)) {
+      const total = Object.values(per).reduce((a, b) => a + b, 0);
+      langs.append(el("tr", { class: "skipped" }, el("td", null, "skipped by " + plugin),
+        el("td", { class: "num", title: tally(per).map(([c, n]) => c + " " + n).join(", ") }, String(total))));
+    }
+
     const rejects = document.getElementById("rejects");
     if (!DATA.rejects.length) {
       rejects.replaceWith(el("p", { class: "muted", id: "rejects" }, "No rejects: every input became a document."));
@@ -291,6 +304,10 @@
     details.dataset.rendered = "1";
     const doc = loadBody(Number(details.dataset.index));
     const textNode = layoutText(doc);
+    // right-to-left text (Arabic, Hebrew) runs right to left; lang picks the fonts (CJK)
+    const language = DATA.docs[Number(details.dataset.index)].language;
+    textNode.setAttribute("dir", "auto");
+    if (language && language !== "und" && language !== "mul") textNode.setAttribute("lang", language);
     const main = el("div", null, textNode, el("p", { class: "legend" },
       "highlight = entity (label; canonical name on hover) · underline = quote — speaker · " +
       "dotted = date [ISO value] · struck through = removed by cleaning [reason] · wavy = finding"));
@@ -307,10 +324,10 @@
     DATA.docs.forEach((doc, i) => {
       const counts = doc.n, sev = doc.sev;
       const title = doc.title || doc.source || doc.id;
-      const meta = [doc.source, doc.published,
+      const meta = [doc.source, doc.published, doc.language,
         (counts.entity || 0) + ((counts.entity || 0) === 1 ? " entity" : " entities"),
         plural(counts.quote || 0, "quote"), plural(counts.date || 0, "date")].filter(Boolean).join(" · ");
-      const summary = el("summary", null, el("span", { class: "title" }, title), el("span", { class: "meta" }, meta),
+      const summary = el("summary", null, el("span", { class: "title", dir: "auto" }, title), el("span", { class: "meta" }, meta),
         ...SEVERITIES.filter((s) => sev[s]).map((s) => el("span", { class: "sev " + s }, plural(sev[s], s))));
       const details = el("details", { class: "doc", id: "doc-" + doc.id, "data-index": i }, summary);
       details.addEventListener("toggle", () => { if (details.open) renderBody(details); });
