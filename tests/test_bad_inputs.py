@@ -170,9 +170,11 @@ def test_bad_input_corpus_every_input_ends_as_one_document_or_one_reject(
         assert f"corpus/{name}" in docs, name
     if os.geteuid() != 0:  # root reads anything
         assert "Permission denied" in reason("unreadable.txt")
-    # the 5 MB line: a document (whose too-long parts are plugin errors) or stopped by the limit
+    # the 5 MB line: refused at load by max_line (NER and sentence splitting hold a paragraph)
     line = "corpus/one_line.txt"
-    assert line in docs or "time limit" in rejects[line]["error"]
+    assert (rejects[line]["stage"], rejects[line]["plugin"]) == ("load", "docmill")
+    assert "line (paragraph) of 5,220,000 characters" in rejects[line]["error"]
+    assert "raise max_line" in rejects[line]["error"]
     # HTML/PDF/DOCX: whatever loaders exist, each is one document or one readable reject
     for name in ("nested.html", "unclosed.html", "truncated.pdf", "zero_pages.pdf", "junk.docx"):
         assert (f"corpus/{name}" in docs) != (f"corpus/{name}" in rejects), name

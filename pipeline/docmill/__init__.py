@@ -7,6 +7,7 @@ importable from here (the built-in plugins import nothing else).
 from typing import TYPE_CHECKING, Any
 
 from docmill.hookspecs import PROJECT, hookimpl, hookspec
+from docmill.limits import LimitExceeded, Limits
 from docmill.metadata import iso_date, language_tag, person, plain
 from docmill.records import (
     SCHEMA_VERSION,
@@ -59,6 +60,8 @@ __all__ = [
     "EditedText",
     "Entity",
     "Finding",
+    "LimitExceeded",
+    "Limits",
     "Manifest",
     "PluginError",
     "Quote",

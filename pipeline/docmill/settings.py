@@ -32,10 +32,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from docmill.limits import DEFAULT_LIMITS, Limits
+
 CONFIG_FILE = "docmill.toml"
 DEFAULT_BATCH_SIZE = 64
-#: Seconds one document may spend in one stage (``time_limit``).
+#: Seconds any plugin may spend on one document (``time_limit``), however small.
 DEFAULT_TIME_LIMIT = 120.0
+#: Seconds more per million characters of the document (``time_per_mb``).
+DEFAULT_TIME_PER_MB = 180.0
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,13 +62,48 @@ class Settings(BaseSettings):
     max_bytes: int = Field(
         default=50_000_000, ge=1, description="Inputs larger than this are rejected unread."
     )
+    max_text: int = Field(
+        default=DEFAULT_LIMITS.max_text,
+        ge=1,
+        description="Characters of text a loaded document may have; more is a reject.",
+    )
+    max_line: int = Field(
+        default=DEFAULT_LIMITS.max_line,
+        ge=1,
+        description="Characters one line (paragraph) of a document's text may have; "
+        "a longer one is a reject (NER and sentence splitting hold a paragraph at once).",
+    )
+    max_expanded: int = Field(
+        default=DEFAULT_LIMITS.max_expanded,
+        ge=1,
+        description="Bytes a compressed input (the members of a .docx or other zip, the "
+        "content streams of a PDF) may unpack to; checked before it is parsed.",
+    )
+    max_ratio: float = Field(
+        default=DEFAULT_LIMITS.max_ratio,
+        gt=1,
+        description="Times its packed size one zip member over 1 MB may unpack to "
+        "(a decompression bomb); checked before it is parsed.",
+    )
+    max_pages: int = Field(
+        default=DEFAULT_LIMITS.max_pages, ge=1, description="Pages a PDF may have."
+    )
     time_limit: float = Field(
         default=DEFAULT_TIME_LIMIT,
         ge=0,
         description=(
-            "Seconds one document may spend in one stage; a document over it is stopped "
-            "and rejected. Plugins run in a worker process so a hung one can be stopped; "
-            "0 runs them in-process with no limit."
+            "Seconds one plugin may spend on any document, however small (a hang is stopped "
+            "after this); `time_per_mb` adds to it by size. A document over its limit is "
+            "stopped and rejected. Plugins run in a worker process so a hung one can be "
+            "stopped; 0 runs them in-process with no limit."
+        ),
+    )
+    time_per_mb: float = Field(
+        default=DEFAULT_TIME_PER_MB,
+        ge=0,
+        description=(
+            "Seconds added to `time_limit` per million characters of the document's text "
+            "(per MB of the file in load), so a long document is given time in proportion."
         ),
     )
     order: dict[str, list[str]] = Field(
@@ -125,6 +164,16 @@ class Settings(BaseSettings):
         "'one' catch-up run at start (default), 'all' of them, or 'none'; the others are "
         "marked Skipped.",
     )
+
+    def limits(self) -> Limits:
+        """The expansion limits these settings give (:class:`docmill.Limits`)."""
+        return Limits(
+            max_text=self.max_text,
+            max_line=self.max_line,
+            max_expanded=self.max_expanded,
+            max_ratio=self.max_ratio,
+            max_pages=self.max_pages,
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docmill.limits import DEFAULT_LIMITS, Limits
 from docmill.mediatypes import DOCX, guess_media_type
 
 __all__ = [
@@ -28,18 +29,24 @@ class Source:
     """One input as a loader sees it: its bytes, a display name and a media type guess.
 
     ``name`` is relative (the folder argument's name and the path below it, or the
-    file's name): outputs never carry the machine's absolute paths.
+    file's name): outputs never carry the machine's absolute paths. ``limits`` are
+    the run's expansion limits: a loader checks what the input unpacks to against
+    them before parsing it (``source.limits.check_zip(source.data)``).
     """
 
     name: str
     data: bytes
     media_type: str
     path: Path | None = field(default=None, compare=False)
+    limits: Limits = field(default=DEFAULT_LIMITS, compare=False)
 
     @classmethod
-    def from_bytes(cls, name: str, data: bytes, path: Path | None = None) -> Source:
+    def from_bytes(
+        cls, name: str, data: bytes, path: Path | None = None, limits: Limits = DEFAULT_LIMITS
+    ) -> Source:
         """Build a source, guessing its media type from content and name."""
-        return cls(name=name, data=data, media_type=guess_media_type(name, data), path=path)
+        media_type = guess_media_type(name, data)
+        return cls(name=name, data=data, media_type=media_type, path=path, limits=limits)
 
 
 @dataclass(frozen=True, order=True)

@@ -6,6 +6,10 @@ Headings stay in the text and are listed in ``meta["headings"]`` with their
 level and ``[start, end]`` offsets. Core properties give title, author,
 language and dates: ``published`` is the ``created`` date (Word has no
 publication date field), ``meta`` keeps created/modified and the rest.
+
+A .docx is a zip archive: before python-docx unpacks it, the sizes its members
+declare are held to ``max_expanded`` and ``max_ratio`` (``source.limits``), so a
+zip bomb is refused in milliseconds instead of filling the memory.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ def _heading_level(style_id: str | None, names: dict[str, str]) -> int | None:
 def load(source: Source) -> Document | None:
     if source.media_type != DOCX:
         return None
+    source.limits.check_zip(source.data, "Word document")
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table

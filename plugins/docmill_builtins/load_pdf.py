@@ -10,6 +10,12 @@ from the PDF's document information. A PDF without a text layer (a scan) is
 refused with "no text layer (OCR not supported)"; one that needs a password to
 open is refused as encrypted. A PDF that is encrypted only against editing
 (it opens without a password in any viewer) is read, and marked in ``meta``.
+
+Before any text is extracted, the page count is held to ``max_pages`` and what the
+pages' content streams (and the form XObjects they draw) unpack to, together, to
+``max_expanded`` (``source.limits``); pypdf's own decompression stops at what is left
+of that, so a stream bomb costs no more than the limit. Extraction stops once the
+text is over ``max_text``.
 """
 
 from __future__ import annotations
@@ -19,7 +25,16 @@ import logging
 import re
 from typing import Any
 
-from docmill import Document, Source, hookimpl, iso_date, language_tag, person
+from docmill import (
+    Document,
+    LimitExceeded,
+    Limits,
+    Source,
+    hookimpl,
+    iso_date,
+    language_tag,
+    person,
+)
 
 PDF_TYPE = "application/pdf"
 PAGE_SEPARATOR = "\n\n"
@@ -84,6 +99,57 @@ def _info(reader: Any) -> dict[str, Any]:
     return out
 
 
+#: pypdf's limits on what one stream may decode to (its Configuration fields).
+_OUTPUT_LIMITS = (
+    "zlib_maximum_output_length",
+    "lzw_maximum_output_length",
+    "run_length_maximum_output_length",
+    "brotli_maximum_output_length",
+    "array_based_stream_maximum_output_length",
+    "stream_decoding_work_maximum_length",
+)
+
+
+def _decoded_size(stream: Any, limits: Limits, used: int) -> int:
+    """``stream`` decoded, with pypdf stopping at what is left of ``max_expanded``."""
+    from pypdf import apply_configuration
+    from pypdf.errors import LimitReachedError
+
+    left = max(limits.max_expanded - used, 1)
+    try:
+        with apply_configuration(None, **dict.fromkeys(_OUTPUT_LIMITS, left)):
+            return len(stream.get_data())
+    except LimitReachedError:
+        return left + 1
+
+
+def _check_streams(reader: Any, limits: Limits) -> None:
+    """Hold the page count and the decoded size of every page's streams to the limits."""
+    limits.check_pages(len(reader.pages), "PDF")
+    used = 0
+    seen: set[int] = set()
+    for page in reader.pages:
+        streams: list[Any] = []
+        contents = page.get("/Contents")
+        if contents is not None:
+            contents = contents.get_object()
+            streams.extend(contents if isinstance(contents, list) else [contents])
+        resources = page.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        if xobjects is not None:
+            for ref in xobjects.get_object().values():
+                obj = ref.get_object()
+                if obj.get("/Subtype") == "/Form":  # drawn text; images are never decoded
+                    streams.append(obj)
+        for stream in streams:
+            stream = stream.get_object()
+            if id(stream) in seen:
+                continue
+            seen.add(id(stream))
+            used += _decoded_size(stream, limits, used)
+            limits.check_expanded(used, "the PDF's page content streams")
+
+
 def _declared_language(reader: Any) -> str | None:
     """The document catalog's ``/Lang`` (the language a PDF declares), if any."""
     try:
@@ -97,9 +163,10 @@ def load(source: Source) -> Document | None:
     if source.media_type != PDF_TYPE:
         return None
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    limits = source.limits
     try:
         reader = PdfReader(io.BytesIO(source.data))
     except (PdfReadError, ValueError, OSError) as exc:
@@ -117,6 +184,7 @@ def load(source: Source) -> Document | None:
     pages: list[list[int]] = []
     pos = 0
     try:
+        _check_streams(reader, limits)
         for page in reader.pages:
             if parts:
                 pos += len(PAGE_SEPARATOR)
@@ -124,8 +192,16 @@ def load(source: Source) -> Document | None:
             parts.append(text)
             pages.append([pos, pos + len(text)])
             pos += len(text)
+            limits.check_text(pos)
     except FileNotDecryptedError:
         raise ValueError("the PDF is encrypted and needs a password (not supported)") from None
+    except LimitExceeded:
+        raise
+    except LimitReachedError as exc:  # one of pypdf's own limits (a stream, a page tree)
+        raise LimitExceeded(
+            f"the PDF is over one of pypdf's limits ({exc}); it may be a decompression bomb",
+            "max_expanded",
+        ) from None
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"not a readable PDF ({exc})") from None
     text = PAGE_SEPARATOR.join(parts)

@@ -33,6 +33,7 @@ from docmill.engine.stage import Stage
 from docmill.engine.state import DocState
 from docmill.hashing import sha256_bytes
 from docmill.language import resolve as resolve_language
+from docmill.limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from docmill.pages import page_at, page_ranges
 from docmill.plugins import Manager
 from docmill.records import DocRecord, Document, Edit, Finding, Record, Segment, Span, span_id
@@ -64,6 +65,8 @@ class StageContext:
     max_bytes: int = DEFAULT_MAX_BYTES
     #: Raise :class:`PluginError` at the first plugin failure instead of recording it.
     fail_fast: bool = False
+    #: What an input may expand to: given to loaders with the source, text checked after.
+    limits: Limits = DEFAULT_LIMITS
 
     def plugin_failed(
         self, stage: Stage, state: DocState, outcome: Outcome[Any]
@@ -88,7 +91,9 @@ StageFunction = Callable[[Manager, DocState, StageContext], None]
 # -- load ---------------------------------------------------------------------------
 
 
-def read_input(state: DocState, item: InputFile, max_bytes: int) -> Source | None:
+def read_input(
+    state: DocState, item: InputFile, max_bytes: int, limits: Limits = DEFAULT_LIMITS
+) -> Source | None:
     """Read one input file; one that cannot be read rejects ``state`` (returns None)."""
     try:
         st = item.path.stat()
@@ -116,11 +121,15 @@ def read_input(state: DocState, item: InputFile, max_bytes: int) -> Source | Non
         reason = exc.strerror or describe(exc)
         state.fail("load", FRAMEWORK, f"could not read the file: {reason}")
         return None
-    return Source.from_bytes(item.name, data, item.path)
+    return Source.from_bytes(item.name, data, item.path, limits)
 
 
 class _NoText(Exception):
     """A loader took the input but found no text in it (a reject, not a plugin error)."""
+
+
+class _OverLimit(Exception):
+    """The text a loader returned is over ``max_text`` or ``max_line`` (the framework's reject)."""
 
 
 def load(mgr: Manager, state: DocState, context: StageContext) -> None:
@@ -128,7 +137,10 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
     item = state.input
     if item is None:
         raise ValueError(f"{state.source} has no input to load")
-    source = item if isinstance(item, Source) else read_input(state, item, context.max_bytes)
+    if isinstance(item, Source):
+        source: Source | None = item
+    else:
+        source = read_input(state, item, context.max_bytes, context.limits)
     state.input = None
     if source is None:
         return
@@ -142,6 +154,10 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
             raise TypeError(f"returned {type(doc).__name__}, expected a Document")
         if not doc.text.strip():
             raise _NoText
+        try:
+            source.limits.check_text(doc.text)
+        except LimitExceeded as exc:
+            raise _OverLimit(str(exc)) from None
         language, how = resolve_language(doc.language, doc.text)
         return Document.model_validate(
             {
@@ -158,6 +174,10 @@ def load(mgr: Manager, state: DocState, context: StageContext) -> None:
     for outcome in call_each(mgr, "load", lambda: {"source": source}, accept):
         if isinstance(outcome.error, _NoText):
             state.fail("load", outcome.plugin, "no text found in the file")
+        elif isinstance(outcome.error, _OverLimit):
+            state.fail("load", FRAMEWORK, str(outcome.error))
+        elif isinstance(outcome.error, LimitExceeded):  # a loader refused a bomb: no traceback
+            state.fail("load", outcome.plugin, str(outcome.error))
         elif outcome.error is not None:
             state.fail("load", outcome.plugin, *context.plugin_failed("load", state, outcome))
         else:
@@ -383,6 +403,7 @@ def run_stage(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     fail_fast: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[DocState]:
     """Apply ``stage`` to every live state of a batch, in place; returns the states.
 
@@ -393,7 +414,7 @@ def run_stage(
     run = STAGE_FUNCTIONS.get(stage)
     if run is None:
         raise ValueError(f"unknown stage {stage!r}")
-    context = StageContext(kinds, max_bytes, fail_fast)
+    context = StageContext(kinds, max_bytes, fail_fast, limits)
     for state in states:
         if not state.alive:
             continue

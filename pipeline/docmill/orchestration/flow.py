@@ -28,6 +28,8 @@ from prefect.futures import PrefectFuture
 
 from docmill.engine import STAGES, DocState, stages
 from docmill.engine.workers import PoolConfig, WorkerPool
+from docmill.limits import DEFAULT_LIMITS as LIMITS
+from docmill.limits import Limits
 from docmill.orchestration import runlog, warmup
 from docmill.orchestration.artifacts import publish_summary
 from docmill.orchestration.manager import get_manager, selection
@@ -39,7 +41,7 @@ from docmill.runs import cache
 from docmill.runs.folder import RunFolder, new_run_id
 from docmill.runs.manifest import CacheInfo
 from docmill.runs.summary import file_hashes
-from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT
+from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT, DEFAULT_TIME_PER_MB
 from docmill.sinks import RunInfo
 from docmill.sources import InputFile, discover
 
@@ -74,6 +76,12 @@ async def docmill_flow(
     full: bool = False,
     workers: int = 1,
     fail_fast: bool = False,
+    time_per_mb: float = DEFAULT_TIME_PER_MB,
+    max_text: int = LIMITS.max_text,
+    max_line: int = LIMITS.max_line,
+    max_expanded: int = LIMITS.max_expanded,
+    max_ratio: float = LIMITS.max_ratio,
+    max_pages: int = LIMITS.max_pages,
 ) -> dict[str, Any]:
     """Run every input under ``paths`` through the five stages into a new run folder.
 
@@ -95,6 +103,10 @@ async def docmill_flow(
     :class:`docmill.engine.PluginError` (and no run folder) instead of becoming
     an error finding or a reject.
 
+    A document may spend ``time_limit`` seconds plus ``time_per_mb`` per million
+    characters in each stage; ``max_text`` … ``max_pages`` bound what an input may
+    expand to (:class:`docmill.Limits`).
+
     Returns the run summary (also written as ``manifest.json``).
     """
     started = datetime.now(UTC)
@@ -114,7 +126,8 @@ async def docmill_flow(
     reusable = {} if full else cache.plan(items, out_dir, fingerprint, max_bytes)
     todo = [item for item in items if item.name not in reusable]
     setup = worker_setup(mgr, dis, onl) if time_limit > 0 or workers > 1 else None
-    config = None if setup is None else PoolConfig(setup, workers, time_limit)
+    config = None if setup is None else PoolConfig(setup, workers, time_limit, time_per_mb)
+    limits = Limits(max_text, max_line, max_expanded, max_ratio, max_pages)
     folder = RunFolder(out_dir, new_run_id(started))
     folder.create()
     # One HTTP client for every task run of this flow run: without it Prefect's
@@ -172,7 +185,9 @@ async def docmill_flow(
             for stage in STAGES:
                 upstream = futures[-1] if futures else loading
                 futures.append(
-                    STAGE_TASKS[stage].submit(upstream, dis, onl, max_bytes, run_workers, fail_fast)
+                    STAGE_TASKS[stage].submit(
+                        upstream, dis, onl, max_bytes, run_workers, fail_fast, limits
+                    )
                 )
             pending.append(futures)
             while len(pending) >= max(1, in_flight):

@@ -13,7 +13,7 @@ start (plugin workers, the Prefect server) are on their way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,8 @@ def plan_run(
         "disable": disabled,
         "max_bytes": settings.max_bytes,
         "time_limit": settings.time_limit,
+        "time_per_mb": settings.time_per_mb,
+        **asdict(settings.limits()),
         "full": full,
         "fail_fast": fail_fast,
         "in_flight": options.batches_in_flight,

@@ -18,6 +18,7 @@ from types import ModuleType
 from docmill import plugins as plugins_module
 from docmill.engine import DocState, Stage, record_kinds, run_stage
 from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup
+from docmill.limits import DEFAULT_LIMITS, Limits
 from docmill.plugins import Manager
 from docmill.settings import raw_plugin_settings
 
@@ -67,6 +68,7 @@ def run_stage_in(
     max_bytes: int,
     batch: str | None,
     fail_fast: bool,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[DocState], float]:
     """Run ``stage`` over a batch where ``workers`` says; returns the states and the
     seconds spent waiting for a free worker."""
@@ -74,8 +76,16 @@ def run_stage_in(
     if pool is None:
         mgr = manager()
         done = run_stage(
-            stage, mgr, states, record_kinds(mgr), max_bytes=max_bytes, fail_fast=fail_fast
+            stage,
+            mgr,
+            states,
+            record_kinds(mgr),
+            max_bytes=max_bytes,
+            fail_fast=fail_fast,
+            limits=limits,
         )
         return done, 0.0
-    done = pool.run(stage, states, max_bytes=max_bytes, batch=batch, fail_fast=fail_fast)
+    done = pool.run(
+        stage, states, max_bytes=max_bytes, batch=batch, fail_fast=fail_fast, limits=limits
+    )
     return done, pool.waited()

@@ -16,6 +16,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from docmill.engine import STAGES, DocState, Stage
+from docmill.limits import DEFAULT_LIMITS, Limits
 from docmill.orchestration.manager import get_manager
 from docmill.orchestration.stage_work import Workers, run_stage_in
 
@@ -50,6 +51,7 @@ def _run_stage(
     max_bytes: int,
     workers: Workers,
     fail_fast: bool,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Timed:
     """Run ``stage`` over ``upstream``'s batch; its seconds leave out the wait for a worker."""
     t0 = time.perf_counter()
@@ -61,6 +63,7 @@ def _run_stage(
         max_bytes=max_bytes,
         batch=upstream.batch or None,
         fail_fast=fail_fast,
+        limits=limits,
     )
     seconds = dict(upstream.seconds)
     seconds[stage] = time.perf_counter() - t0 - waited
@@ -78,8 +81,9 @@ def _stage_task(stage: Stage) -> Any:
         max_bytes: int,
         workers: Workers = None,
         fail_fast: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> Timed:
-        return _run_stage(stage, upstream, disable, only, max_bytes, workers, fail_fast)
+        return _run_stage(stage, upstream, disable, only, max_bytes, workers, fail_fast, limits)
 
     run.__name__ = f"{stage}_task"
     run.__doc__ = f"Run the {stage} stage over one batch (load too: its states hold the inputs)."

@@ -16,15 +16,18 @@ run ends as it would its own.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
 
 from docmill.engine import STAGES, DocState, stages
 from docmill.engine.workers import PoolConfig, WorkerPool
+from docmill.limits import DEFAULT_LIMITS, Limits
 from docmill.orchestration.manager import get_manager, selection
 from docmill.orchestration.stage_work import worker_setup
 from docmill.runs import cache
+from docmill.settings import DEFAULT_TIME_PER_MB
 from docmill.sources import InputFile, discover
 
 #: The pool started early for the run of this process, until the flow takes it.
@@ -57,7 +60,8 @@ def pool_config(parameters: dict[str, Any]) -> tuple[PoolConfig | None, list[Inp
         )
         reused = cache.plan(items, out, fp, parameters["max_bytes"])
         todo = [item for item in items if item.name not in reused]
-    return PoolConfig(setup, workers, time_limit), todo
+    time_per_mb = parameters.get("time_per_mb", DEFAULT_TIME_PER_MB)
+    return PoolConfig(setup, workers, time_limit, time_per_mb), todo
 
 
 def start(parameters: dict[str, Any]) -> None:
@@ -77,7 +81,7 @@ def start(parameters: dict[str, Any]) -> None:
     size, smallest = min(sized, key=lambda pair: pair[0])
     if size <= WARM_UP_BYTES:
         threading.Thread(
-            target=_warm_up, args=(pool, smallest, parameters["max_bytes"]),
+            target=_warm_up, args=(pool, smallest, parameters["max_bytes"], _limits(parameters)),
             name="docmill-warm-up", daemon=True,
         ).start()
 
@@ -93,12 +97,22 @@ def _size(item: InputFile) -> int:
         return WARM_UP_BYTES + 1
 
 
-def _warm_up(pool: WorkerPool, item: InputFile, max_bytes: int) -> None:
+def _limits(parameters: dict[str, Any]) -> Limits:
+    """The run's input limits, as the flow builds them from its parameters."""
+    names = {f.name for f in dataclasses.fields(Limits)}
+    return dataclasses.replace(
+        DEFAULT_LIMITS, **{k: v for k, v in parameters.items() if k in names}
+    )
+
+
+def _warm_up(pool: WorkerPool, item: InputFile, max_bytes: int, limits: Limits) -> None:
     """Run ``item`` through every stage in ``pool`` and drop the result (see the module)."""
     states = [DocState.of(item)]
     try:
         for stage in STAGES:
-            states = pool.run(stage, states, max_bytes=max_bytes, batch="docmill-warm-up")
+            states = pool.run(
+                stage, states, max_bytes=max_bytes, batch="docmill-warm-up", limits=limits
+            )
     except Exception:  # the pool was closed, or a plugin failed: the run will say so
         return
 

@@ -7,13 +7,14 @@
 """
 
 from docmill.engine.workers.pool import PoolClosed, PoolConfig, WorkerPool
-from docmill.engine.workers.process import StageWorker, WorkerStartError
+from docmill.engine.workers.process import StageWorker, TimeBudget, WorkerStartError
 from docmill.engine.workers.protocol import WorkerSetup
 
 __all__ = [
     "PoolClosed",
     "PoolConfig",
     "StageWorker",
+    "TimeBudget",
     "WorkerPool",
     "WorkerSetup",
     "WorkerStartError",

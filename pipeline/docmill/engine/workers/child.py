@@ -37,6 +37,7 @@ from docmill.engine.workers.protocol import (
     RunStage,
     WorkerSetup,
     patch,
+    peak_memory,
     snapshot,
 )
 from docmill.plugins import Manager, PluginLoadWarning, build_manager
@@ -52,6 +53,9 @@ class TracedManager(Manager):
 
     marker: Marker | None = None
     stage: str = "load"
+    #: Traced calls under way: a hook called inside one (a plugin's settings are
+    #: validated through the ``settings_model`` hooks on its first call) keeps the mark.
+    depth: int = 0
 
     def mark(self, plugin: str) -> None:
         if self.marker is not None:
@@ -62,16 +66,23 @@ class TracedManager(Manager):
 
     def _traced(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def call(**kwargs: Any) -> Any:
-            self.mark(name)
+            outer = self.depth == 0
+            if outer:
+                self.mark(name)
+            self.depth += 1
             try:
                 result = fn(**kwargs)
                 if isinstance(result, Iterator):  # a generator runs the plugin's code lazily
                     result = list(result)
             except Exception:
-                self.mark(FRAMEWORK)
+                if outer:
+                    self.mark(FRAMEWORK)
                 raise
+            finally:
+                self.depth -= 1
             # SystemExit and the like leave the mark: the worker reports who raised it
-            self.mark(FRAMEWORK)
+            if outer:
+                self.mark(FRAMEWORK)
             return result
 
         return call
@@ -167,6 +178,7 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
                     kinds,
                     max_bytes=message.max_bytes,
                     fail_fast=message.fail_fast,
+                    limits=message.limits,
                 )
             except PluginError as exc:
                 cause = exc.__cause__
@@ -182,9 +194,9 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
                 )
                 break  # the parent stops the run: the rest of the batch is not wanted
             except BaseException as exc:  # a plugin may even raise SystemExit
-                conn.send(Crashed(describe(exc), plugin_traceback(exc)))
+                conn.send(Crashed(describe(exc), plugin_traceback(exc), peak_memory()))
                 continue  # the parent replaces it with a reject: not live any more
-            conn.send(Patched(patch(before, state)))
+            conn.send(Patched(patch(before, state), peak_memory()))
             if state.alive:
                 kept.append(state)
         else:

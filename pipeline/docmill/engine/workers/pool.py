@@ -31,9 +31,10 @@ from types import TracebackType
 from docmill.engine.stage import Stage
 from docmill.engine.stages import DEFAULT_MAX_BYTES
 from docmill.engine.state import DocState
-from docmill.engine.workers.process import StageWorker
+from docmill.engine.workers.process import StageWorker, TimeBudget
 from docmill.engine.workers.protocol import WorkerSetup
-from docmill.settings import DEFAULT_TIME_LIMIT
+from docmill.limits import DEFAULT_LIMITS, Limits
+from docmill.settings import DEFAULT_TIME_LIMIT, DEFAULT_TIME_PER_MB
 
 
 class PoolClosed(RuntimeError):
@@ -47,8 +48,14 @@ class PoolConfig:
     setup: WorkerSetup
     #: Worker processes at most.
     size: int = 1
-    #: Seconds one document may spend in one stage; ``<= 0``: no limit.
+    #: Seconds any document may spend in one stage; ``<= 0``: no limit.
     time_limit: float = DEFAULT_TIME_LIMIT
+    #: Seconds more per million characters of a document's text (bytes of its file in load).
+    time_per_mb: float = DEFAULT_TIME_PER_MB
+
+    @property
+    def budget(self) -> TimeBudget:
+        return TimeBudget(self.time_limit, self.time_per_mb)
 
 
 class WorkerPool:
@@ -68,6 +75,7 @@ class WorkerPool:
         self._waited = threading.local()  # seconds this thread last waited for a worker
         self._spawner: ThreadPoolExecutor | None = None
         self._closed = False
+        self._peak = 0  # the highest peak memory of workers no longer in the pool
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -84,6 +92,14 @@ class WorkerPool:
     def closed(self) -> bool:
         return self._closed
 
+    def peak_memory(self) -> int:
+        """The highest peak resident memory (bytes) any worker of this pool reported so far.
+
+        Each worker measures its own (``VmHWM``) and reports it with every document.
+        """
+        with self._lock:
+            return max([self._peak, *(w.peak for w in self._members)])
+
     @property
     def workers(self) -> tuple[StageWorker, ...]:
         """Every worker of the pool now, idle or busy (for inspection)."""
@@ -98,13 +114,15 @@ class WorkerPool:
         max_bytes: int = DEFAULT_MAX_BYTES,
         batch: str | None = None,
         fail_fast: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> list[DocState]:
         """Run ``stage`` over a batch's live states in a worker; rejected ones pass as they are.
 
         Returns the batch's states in order (each live one patched in place, or
-        replaced by a reject when its document hit the time limit or the worker
-        died on it). ``batch`` names the batch so its next stage can resume from
-        the states the worker kept. Under ``fail_fast`` a plugin failure raises
+        replaced by a reject when its document ran past its time budget or the
+        worker died on it; ``limits`` bound what an input may expand to). ``batch``
+        names the batch so its next stage can resume from the states the worker kept.
+        Under ``fail_fast`` a plugin failure raises
         :class:`~docmill.engine.failures.PluginError`.
         """
         self._waited.seconds = 0.0
@@ -118,10 +136,11 @@ class WorkerPool:
             done = worker.run(
                 stage,
                 [s for s, ok in zip(states, live, strict=True) if ok],
-                self.config.time_limit,
+                self.config.budget,
                 max_bytes,
                 batch,
                 fail_fast,
+                limits,
             )
         except BaseException:
             self._discard(worker)
@@ -148,6 +167,7 @@ class WorkerPool:
                 return
             self._closed = True
             members, idle = list(self._members), list(self._idle)
+            self._peak = max([self._peak, *(w.peak for w in members)])
             self._members.clear()
             self._idle.clear()
             self._freed.notify_all()
@@ -221,6 +241,7 @@ class WorkerPool:
 
     def _forget(self, worker: StageWorker) -> None:
         with self._freed:
+            self._peak = max(self._peak, worker.peak)
             if worker in self._members:
                 self._members.remove(worker)
             self._freed.notify_all()

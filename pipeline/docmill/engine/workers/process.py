@@ -3,9 +3,13 @@
 A Python thread cannot be stopped, and C code (regular expressions, lxml, spaCy)
 never checks for interruption, so the only reliable way to stop a plugin that
 hangs is to run it in another process and kill that process. The parent waits
-at most ``time_limit`` seconds for each document's answer; when the limit
-passes (or the worker dies, e.g. a C extension crashing), the worker is killed,
-that document becomes a reject naming the stage and plugin that was running,
+for a document's answer while each plugin call on it keeps within the
+document's :class:`TimeBudget`: ``time_limit`` seconds for any document, plus
+``time_per_mb`` seconds per million characters of its text, so a hang is
+stopped after ``time_limit`` while a long document gets time in proportion to
+its size. When the budget passes (or the worker dies,
+e.g. a C extension crashing), the worker is killed, that document becomes a
+reject naming the stage and plugin that was running and the budget it had,
 the worker is started again and the rest of the batch goes on.
 """
 
@@ -17,7 +21,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import IO
 
@@ -37,6 +43,8 @@ from docmill.engine.workers.protocol import (
     WorkerSetup,
     apply,
 )
+from docmill.limits import DEFAULT_LIMITS, Limits
+from docmill.sources import InputFile, Source
 
 #: Seconds a new worker may take to import the plugins before it is given up on.
 STARTUP_TIMEOUT = 180.0
@@ -44,12 +52,51 @@ STARTUP_TIMEOUT = 180.0
 #: load their models on first use (spaCy: seconds), which is no document's fault.
 STARTUP_GRACE = 60.0
 
+#: Seconds between two looks at which plugin a worker is running.
+WATCH_INTERVAL = 0.5
+
 #: Starts a process: ``spawn(argv, fds_to_pass)`` (from the pool's long-lived thread).
 Spawn = Callable[[list[str], tuple[int, ...]], "subprocess.Popen[bytes]"]
 
 
 class WorkerStartError(RuntimeError):
     """A worker process could not start (a plugin hangs or crashes on import)."""
+
+
+@dataclass(frozen=True)
+class TimeBudget:
+    """Seconds one document may spend in one stage: a base plus an allowance by size.
+
+    ``base <= 0``: no limit at all.
+    """
+
+    #: Seconds for any document (``time_limit``): how long a hang runs before it is stopped.
+    base: float
+    #: Seconds more per million characters of its text (``time_per_mb``).
+    per_mb: float = 0.0
+
+    @property
+    def limited(self) -> bool:
+        return self.base > 0
+
+    def seconds(self, size: int) -> float:
+        """The budget of a document of ``size`` characters (bytes before load)."""
+        return self.base + self.per_mb * size / 1_000_000
+
+
+def size_of(state: DocState) -> int:
+    """A document's size for its budget: its text's length, or its file's before load."""
+    if state.document is not None:
+        return len(state.document.text)
+    item = state.input
+    if isinstance(item, Source):
+        return len(item.data)
+    if isinstance(item, InputFile):
+        try:
+            return item.path.stat().st_size
+        except OSError:
+            return 0
+    return 0
 
 
 class StageWorker:
@@ -68,6 +115,8 @@ class StageWorker:
         self.marker: Marker | None = None
         self.ready = False
         self.warm: set[str] = set()  # stages this worker has run a document in
+        #: The highest peak resident memory (bytes) a worker process of this handle reported.
+        self.peak = 0
         #: Batch tokens whose current live states the worker holds.
         self.held: list[str] = []
         #: Tokens it holds stale copies of (another worker ran their next stage): the
@@ -170,18 +219,19 @@ class StageWorker:
         self,
         stage: Stage,
         states: Sequence[DocState],
-        time_limit: float,
+        budget: TimeBudget,
         max_bytes: int,
         batch: str | None = None,
         fail_fast: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> list[DocState]:
         """Run ``stage`` over live ``states``, one by one; one state back per state, in order.
 
-        A state over ``time_limit`` seconds (plus :data:`STARTUP_GRACE` for the first
-        of a stage in a fresh worker), or one the worker dies on, becomes a reject;
+        A state over its ``budget`` (plus :data:`STARTUP_GRACE` for the first of a
+        stage in a fresh worker), or one the worker dies on, becomes a reject;
         the worker is then started again and the remaining states go on.
-        ``time_limit <= 0``: no limit. A plugin failure under ``fail_fast`` raises
-        :class:`PluginError` (the caller then discards this worker).
+        A plugin failure under ``fail_fast`` raises :class:`PluginError` (the
+        caller then discards this worker).
 
         ``batch`` tags the states: when this worker ran the batch's previous stage
         (and nothing failed in it), they are not sent again, the worker uses the
@@ -197,24 +247,31 @@ class StageWorker:
             whole = not results  # the worker gets the whole batch, so it can keep it
             rest = items[len(results) :]
             if batch is not None and whole and self.forget(batch):
-                resumed = self._resume(stage, max_bytes, batch, fail_fast)
+                resumed = self._resume(stage, max_bytes, batch, fail_fast, limits)
                 if resumed is None:  # it died in between: start another, send the states
                     continue
                 if not resumed:
-                    self.conn.send(RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast))
+                    self.conn.send(
+                        RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast, limits)
+                    )
             else:
                 if batch is not None:
                     self.forget(batch)
-                self.conn.send(RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast))
+                self.conn.send(
+                    RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast, limits)
+                )
             failed = False
             for item in rest:
                 limit: float | None = None
-                if time_limit > 0:
-                    limit = time_limit if stage in self.warm else time_limit + STARTUP_GRACE
+                seconds = budget.seconds(size_of(item))
+                if budget.limited:
+                    limit = seconds if stage in self.warm else seconds + STARTUP_GRACE
                 try:
-                    if self.conn.poll(limit):
+                    if self._answered(limit):
                         self.warm.add(stage)
                         answer = self.conn.recv()
+                        if isinstance(answer, (Patched, Crashed)):
+                            self.peak = max(self.peak, answer.peak)
                         if isinstance(answer, Patched):
                             results.append(apply(item, answer.patch))
                         elif isinstance(answer, PluginFailed):
@@ -232,7 +289,7 @@ class StageWorker:
                 where, plugin = self.running()
                 code = self._exit_code() if problem == "died" else None
                 self.stop(kill=True)
-                error = _reason(problem, where, plugin, time_limit, code)
+                error = _reason(problem, where, plugin, budget, size_of(item), code)
                 results.append(_failed(item, where, plugin, error))
                 break
             else:
@@ -240,14 +297,39 @@ class StageWorker:
                     self.hold(batch)
         return results
 
-    def _resume(self, stage: Stage, max_bytes: int, batch: str, fail_fast: bool) -> bool | None:
+    def _answered(self, limit: float | None) -> bool:
+        """Wait for the worker's next answer; False when one plugin ran ``limit`` seconds.
+
+        Each plugin call gets ``limit`` of its own: the :class:`Marker` names the
+        plugin running, and when it changes (the next plugin started, or the
+        framework's work between two) the clock starts again. So a stage of five
+        extractors is not held to one plugin's budget, and a plugin that hangs is
+        stopped ``limit`` seconds after it started.
+        """
+        assert self.conn is not None
+        if limit is None:
+            return self.conn.poll(None)
+        mark, started = self.running(), time.monotonic()
+        while True:
+            left = started + limit - time.monotonic()
+            if self.conn.poll(max(0.0, min(left, WATCH_INTERVAL))):
+                return True
+            now = self.running()
+            if now != mark:
+                mark, started = now, time.monotonic()
+            elif time.monotonic() >= started + limit:
+                return False
+
+    def _resume(
+        self, stage: Stage, max_bytes: int, batch: str, fail_fast: bool, limits: Limits
+    ) -> bool | None:
         """Ask the worker to run ``stage`` on the states it kept for ``batch``.
 
         True if it had them, False if not (the caller sends them), None if it died.
         """
         assert self.conn is not None
         try:
-            self.conn.send(RunStage(stage, None, max_bytes, batch, self.drop(), fail_fast))
+            self.conn.send(RunStage(stage, None, max_bytes, batch, self.drop(), fail_fast, limits))
             answer: Resumed = self.conn.recv()  # answered before anything else
         except (EOFError, OSError):
             self.stop(kill=True)
@@ -290,12 +372,20 @@ def _plugin_error(answer: PluginFailed) -> PluginError:
     return error
 
 
-def _reason(problem: str, stage: str, plugin: str, limit: float, exitcode: int | None) -> str:
+def _reason(
+    problem: str, stage: str, plugin: str, budget: TimeBudget, size: int, exitcode: int | None
+) -> str:
     who = "reading the file" if plugin == FRAMEWORK else f"{stage} plugin {plugin!r}"
     if problem == "timeout":
+        seconds = round(budget.seconds(size), 1)
+        unit = "bytes" if stage == "load" else "characters"
+        how = f"time_limit {budget.base:g} s"
+        if budget.per_mb > 0:
+            how += f" + time_per_mb {budget.per_mb:g} s x {size / 1_000_000:.3g} million {unit}"
         return (
-            f"stopped after the time limit of {limit:g} seconds per document "
-            f"(time_limit): {who} was still running"
+            f"stopped after the time limit of {seconds:g} seconds per plugin for this document "
+            f"({how}): {who} was still running (raise time_limit or time_per_mb if it is "
+            "not a hang but a long document)"
         )
     if exitcode is not None and exitcode < 0:
         how = f"signal {-exitcode}"

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from docmill.engine.failures import FRAMEWORK
 from docmill.engine.stage import Stage
 from docmill.engine.state import DocState
+from docmill.limits import DEFAULT_LIMITS, Limits
 
 # -- the set-up -----------------------------------------------------------------------
 
@@ -70,6 +71,7 @@ class RunStage(NamedTuple):
     batch: str | None
     drop: list[str]
     fail_fast: bool = False
+    limits: Limits = DEFAULT_LIMITS
 
 
 class Resumed(NamedTuple):
@@ -81,9 +83,13 @@ class Resumed(NamedTuple):
 
 
 class Patched(NamedTuple):
-    """Child: a document is done; ``patch`` is what the stage changed (:func:`patch`)."""
+    """Child: a document is done; ``patch`` is what the stage changed (:func:`patch`).
+
+    ``peak`` is the worker's peak resident memory so far, in bytes (:func:`peak_memory`).
+    """
 
     patch: Patch
+    peak: int = 0
 
 
 class Crashed(NamedTuple):
@@ -94,6 +100,7 @@ class Crashed(NamedTuple):
 
     error: str
     traceback: str | None
+    peak: int = 0
 
 
 class PluginFailed(NamedTuple):
@@ -111,6 +118,22 @@ class PluginFailed(NamedTuple):
 
 
 Answer = Patched | Crashed | PluginFailed
+
+
+def peak_memory() -> int:
+    """This process's peak resident memory in bytes (``VmHWM``; ``ru_maxrss`` elsewhere)."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
 
 
 # -- the marker -----------------------------------------------------------------------
