@@ -16,6 +16,9 @@ import pytest
 
 # Before anything imports Prefect: a private, throw-away PREFECT_HOME per session.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="docmill-prefect-")
+# Runs outside the session's test API use Prefect's temporary one, never a background
+# server that would outlive the session (tests/test_server.py tests that server).
+os.environ.setdefault("DOCMILL_BACKGROUND_SERVER", "false")
 from docmill.orchestration.environment import configure
 from docmill.runs.jsonl import read_dicts
 from docmill.testing import BUILTINS, FlowResult, Result, run_plugins

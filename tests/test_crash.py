@@ -77,6 +77,7 @@ def test_kill_9_mid_run_then_rerun_is_byte_identical(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DOCMILL_"))}
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect"),
+        DOCMILL_BACKGROUND_SERVER="false",  # no server outliving the test
         PYTHONPATH=str(site),
         DOCMILL_TEST_PROGRESS=str(progress),
     )

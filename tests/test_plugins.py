@@ -281,6 +281,7 @@ def test_a_failing_plugin_is_reported_once_by_a_whole_cli_run(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DOCMILL_"))}
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect"),
+        DOCMILL_BACKGROUND_SERVER="false",  # no server outliving the test
         PYTHONPATH=os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
     )
     docmill = Path(sys.executable).with_name("docmill")

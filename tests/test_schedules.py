@@ -11,7 +11,14 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from docmill.orchestration.schedules import PendingRun, deployment_name, describe, plan
+from docmill.orchestration.schedules import (
+    PendingRun,
+    deployment_name,
+    describe,
+    describe_while_serving,
+    plan,
+    plan_while_serving,
+)
 from tests.conftest import SEEDS
 
 START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -61,6 +68,35 @@ def test_missed_runs_follow_the_policy(
     assert decided.catch_up == [missed[i].id for i in caught_up]  # the newest is the one kept
     assert decided.skipped == [missed[i].id for i in skipped]
     assert decided.replaced == []
+
+
+@pytest.mark.parametrize(
+    ("policy", "caught_up", "skipped"),
+    [("one", [3], [0, 1, 2]), ("all", [], []), ("none", [], [0, 1, 2])],
+)
+def test_runs_that_pile_up_while_serving_follow_the_policy(
+    policy: str, caught_up: list[int], skipped: list[int]
+) -> None:
+    """A suspended machine or a long run: the runs due before a poll at START."""
+    due = [_run(-40, A), _run(-30, A), _run(-20, A), _run(-1, A)]  # the last within grace
+    future = [_run(5, A)]
+    decided = plan_while_serving([*reversed(due), *future], policy, START, grace=2.0)  # type: ignore[arg-type]
+    assert decided.catch_up == [due[i].id for i in caught_up]
+    assert decided.skipped == [due[i].id for i in skipped]
+    line = describe_while_serving(decided, policy)  # type: ignore[arg-type]
+    if skipped:
+        assert line is not None and line.startswith(f"{len(skipped)} scheduled runs came due")
+        assert f"(missed_runs = {policy!r})" in line
+    else:
+        assert line is None
+
+
+@pytest.mark.parametrize("policy", ["one", "none", "all"])
+def test_one_run_due_on_time_is_the_schedule_going_on(policy: str) -> None:
+    """A run that is due now while serving is never skipped, whatever the policy."""
+    on_time = [_run(-1, A), _run(9, A)]
+    decided = plan_while_serving(on_time, policy, START, grace=2.0)  # type: ignore[arg-type]
+    assert decided.skipped == [] and decided.replaced == []
 
 
 def test_nothing_pending_means_nothing_to_say() -> None:

@@ -146,6 +146,18 @@ class Settings(BaseSettings):
         le=65535,
         description="Port of that local server (a free one if taken; 0: any free port).",
     )
+    background_server: bool = Field(
+        default=True,
+        description="Without PREFECT_API_URL, runs use a local Prefect server docmill starts "
+        "once and keeps in the background (in PREFECT_HOME; `docmill server status|stop`); "
+        "false: Prefect's temporary API in every run (no background process, ~12 s a run).",
+    )
+    server_idle_timeout: float = Field(
+        default=1800.0,
+        ge=0,
+        description="Seconds without a run after which the background server stops itself "
+        "(0: only `docmill server stop` stops it).",
+    )
     missed_runs: Literal["one", "all", "none"] = Field(
         default="one",
         description="Runs of a schedule that came due while `docmill serve` was not running: "

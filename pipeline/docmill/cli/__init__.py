@@ -5,7 +5,7 @@ commands share; importing this package registers every command on it. The CLI
 is the top layer: no other docmill module imports it.
 """
 
-from docmill.cli import inspect, plugins, report, run, schedules, serve, validate
+from docmill.cli import inspect, plugins, report, run, schedules, serve, server, validate
 from docmill.cli.app import (
     EXIT_ENVIRONMENT,
     EXIT_INVALID,
@@ -34,5 +34,6 @@ __all__ = [
     "run",
     "schedules",
     "serve",
+    "server",
     "validate",
 ]

@@ -107,8 +107,9 @@ def run(
     6 on a fault around the run (disk full, output folder or Prefect home not
     writable, Prefect API gone): then nothing is published.
     """
-    if verbose:
-        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # read when Prefect is imported
+    if verbose:  # read when Prefect is imported: the run's INFO logs on the console too
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"
     settings = load_settings()
     path_args = _with_stdin(paths)
     try:
@@ -167,6 +168,11 @@ def run(
     if verbose:
         _print_tracebacks(errors, folder / summary["files"]["reject"])
     err(_summary_line(summary, len(errors), verbose))
+    if summary.get("server_started"):
+        err(f"docmill: started a background Prefect server at {summary['server_started']} "
+            "for this and later runs (docmill server status|stop)")
+    if summary.get("prefect_ui"):
+        err(f"docmill: Prefect UI: {summary['prefect_ui']}")
     if errors:
         raise typer.Exit(EXIT_PLUGIN_ERRORS)
     if summary["rejects"]:

@@ -31,6 +31,7 @@ from docmill.engine import DocState, stages
 from docmill.engine.workers import PoolConfig, WorkerPool
 from docmill.limits import DEFAULT_LIMITS as LIMITS
 from docmill.limits import Limits
+from docmill.orchestration import runlog, warmup
 from docmill.orchestration.artifacts import publish_summary
 from docmill.orchestration.manager import get_manager, selection
 from docmill.orchestration.stage_work import Workers, worker_setup
@@ -140,7 +141,8 @@ async def docmill_flow(
     # The run's worker processes, closed with the client (before it) when the run ends.
     pool = None
     if config is not None and _tasks_run_here():
-        pool = client.enter_context(WorkerPool(config))
+        # a pool started before Prefect was imported (launch.execute) has its workers up
+        pool = client.enter_context(warmup.take(config) or WorkerPool(config))
         if todo:  # the workers import their plugins while the first batches are submitted
             pool.prestart(min(workers, -(-len(todo) // batch_size)))
     run_workers: Workers = pool or config
@@ -182,12 +184,17 @@ async def docmill_flow(
             for cb in _progress:
                 cb(done, len(items))
 
+        batches, drained = -(-len(todo) // batch_size), [0]
+        runlog.started(len(items), len(todo), batches, folder.tmp)
+
         def drain_one() -> None:
             last = _last_result(pending.popleft())
             for stage, seconds in last.seconds.items():
                 run.timings[stage] += seconds
             ready.update((state.source, state) for state in last.states)
             write_ready()
+            drained[0] += 1
+            runlog.batch_written(drained[0], batches, done, len(items))
 
         write_ready()
         for batch in _batches(todo, batch_size):
@@ -221,7 +228,9 @@ async def docmill_flow(
     finally:
         client.close()
     await publish_summary(manifest, final)
-    return {**manifest.to_dict(), "folder": str(final)}
+    summary = {**manifest.to_dict(), "folder": str(final)}
+    runlog.finished(summary, final)
+    return {**summary, "flow_run_id": _flow_run_id()}
 
 
 def _last_result(futures: list[PrefectFuture[Timed]]) -> Timed:
@@ -262,6 +271,14 @@ def _run_complete(mgr: Manager, info: RunInfo, manifest: dict[str, Any]) -> None
                 RunCompleteWarning,
                 stacklevel=2,
             )
+
+
+def _flow_run_id() -> str | None:
+    """This flow run's id (for its link in the Prefect UI), None outside a flow run."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    return str(ctx.flow_run.id) if ctx is not None and ctx.flow_run is not None else None
 
 
 def _tasks_run_here() -> bool:

@@ -6,7 +6,8 @@ exist, resolves the task runner from settings and flags, builds the run's one
 plugin manager (:func:`~docmill.orchestration.manager.fresh_manager`) and
 validates every plugin's settings, raising :class:`UsageError` for anything
 wrong before a run folder exists; :func:`execute` runs the flow. Prefect is
-imported by :func:`execute`, not by this module.
+imported by :func:`execute`, not by this module, once the slow parts of a run's
+start (plugin workers, the Prefect server) are on their way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from docmill.orchestration import runners
+from docmill.orchestration import runners, warmup
 from docmill.orchestration.environment import configure
 from docmill.orchestration.manager import Warn, checked_settings, fresh_manager
 from docmill.plugins import Manager
@@ -105,14 +106,30 @@ def execute(plan: RunPlan, progress: Callable[[int, int], None] | None = None) -
 
     ``progress(done, total)`` is called after each batch is written. Exceptions of
     the flow run propagate; the run folder of a failed run is never published.
-    """
-    from docmill.orchestration import flow
 
-    flow.set_progress(progress)
+    The fixed cost of a run overlaps: the plugin workers start (and load their
+    model, :mod:`docmill.orchestration.warmup`) and the background Prefect server
+    is found or started (:mod:`docmill.orchestration.run_api`) before Prefect is
+    imported. Besides the manifest the summary has ``prefect_ui``, the flow run's
+    page in the Prefect UI (None on the temporary API), and ``server_started``,
+    the UI address of the background server when this run started it.
+    """
+    if plan.options.runner == "local":
+        warmup.start(plan.parameters)
     try:
-        summary: dict[str, Any] = runners.run(
-            plan.options, runners.flow_for(plan.options)(**plan.parameters)
-        )
+        with runners.api(plan.options) as api:
+            from docmill.orchestration import flow  # Prefect: imported while the rest starts
+
+            api.ready()
+            flow.set_progress(progress)
+            try:
+                summary: dict[str, Any] = runners.complete(
+                    runners.flow_for(plan.options)(**plan.parameters)
+                )
+            finally:
+                flow.set_progress(None)
     finally:
-        flow.set_progress(None)
+        warmup.discard()
+    summary["prefect_ui"] = api.link(summary.get("flow_run_id"))
+    summary["server_started"] = api.started.ui_url if api.started else None
     return summary

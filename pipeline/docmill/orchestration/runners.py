@@ -9,9 +9,11 @@ with one thread each. Tasks are shipped to the workers by reference to
 model) for its lifetime, so the model is loaded once per worker process, not
 once per batch.
 
-Dask needs a real Prefect API: on the temporary one every worker process starts
-a temporary server of its own (~11 s each). So a Dask run uses the server named
-by ``PREFECT_API_URL``, or starts a local one for the duration of the run
+Both use the Prefect API of :class:`docmill.orchestration.run_api.RunApi`: the
+configured one, else the background server docmill keeps (started by the first
+run). Dask needs a real Prefect API (on the temporary one every worker process
+starts a temporary server of its own, ~11 s each), so with ``background_server``
+off a Dask run starts a local server for its duration
 (:func:`docmill.orchestration.server.prefect_api`). Workers of an existing cluster receive
 the API URL with each task (Prefect ships its settings context), so they need
 no configuration beyond having docmill installed.
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from docmill.orchestration.run_api import RunApi
 from docmill.settings import Settings
 
 T = TypeVar("T")
@@ -76,6 +79,8 @@ class RunnerOptions:
     in_flight: int | None = None
     server_home: Path = Path(".docmill/prefect")
     server_port: int = 4200
+    background_server: bool = True
+    server_idle_timeout: float = 1800.0
 
     def __post_init__(self) -> None:
         if self.runner not in RUNNERS:
@@ -108,6 +113,8 @@ class RunnerOptions:
             "in_flight": settings.in_flight,
             "server_home": settings.server_home,
             "server_port": settings.server_port,
+            "background_server": settings.background_server,
+            "server_idle_timeout": settings.server_idle_timeout,
         }
         values.update({k: v for k, v in flags.items() if v is not None})
         if values["address"] and values["runner"] == "local":
@@ -126,17 +133,25 @@ def flow_for(options: RunnerOptions) -> Any:
     )
 
 
+def api(options: RunnerOptions) -> RunApi:
+    """The Prefect API of a run with ``options`` (enter it, then call ``ready()``)."""
+    return RunApi(
+        runner=options.runner,
+        background_server=options.background_server,
+        idle_timeout=options.server_idle_timeout,
+        server_home=options.server_home,
+        server_port=options.server_port,
+    )
+
+
 def run(options: RunnerOptions, flow_run: Coroutine[Any, Any, T]) -> T:
-    """Run a flow coroutine (from :func:`flow_for`) to completion, with a real API for Dask."""
-    if options.runner == "local":
-        return _complete(flow_run)
-    from docmill.orchestration.server import prefect_api
-
-    with prefect_api(options.server_home, options.server_port):
-        return _complete(flow_run)
+    """Run a flow coroutine (from :func:`flow_for`) to completion, with its API (:func:`api`)."""
+    with api(options) as run_api:
+        run_api.ready()
+        return complete(flow_run)
 
 
-def _complete(coroutine: Coroutine[Any, Any, T]) -> T:
+def complete(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to completion; in a thread of its own when this thread runs an
     event loop already (a Jupyter notebook), where ``asyncio.run`` refuses to start."""
     try:

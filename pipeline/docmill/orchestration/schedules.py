@@ -19,8 +19,15 @@ looks at the deployment's pending auto-scheduled runs once:
   catch-up run, as cron users expect), all (``"all"``) or none (``"none"``); the
   others are set to Cancelled, named "Skipped", so they do not stay SCHEDULED.
 
-Manually created runs (``prefect deployment run``) are left alone. The plan is
-a pure function (:func:`plan`); :func:`apply_restart_policy` reads and writes
+While it serves, the same policy applies to runs that pile up (the machine was
+suspended, or a run took longer than the interval, so its successors waited):
+before each poll of its runner (:func:`plan_while_serving`), ``"one"`` keeps the
+newest of the runs already due and skips the older ones, ``"none"`` skips every
+run more than a grace period (two polls) late, ``"all"`` runs them all, in order.
+
+Manually created runs (``prefect deployment run``) are left alone. The plans are
+pure functions (:func:`plan`, :func:`plan_while_serving`);
+:func:`apply_restart_policy` and :func:`apply_serving_policy` read and write
 through the Prefect API.
 """
 
@@ -121,6 +128,27 @@ def plan(
     return result
 
 
+def plan_while_serving(
+    pending: Sequence[PendingRun], policy: MissedRuns, now: datetime, grace: float
+) -> Plan:
+    """Decide, before a poll of a serving runner at ``now``, which pending runs were missed.
+
+    ``"one"``: when two or more runs are due, the newest is kept (``catch_up``) and
+    the older ones are skipped; a single due run is the schedule going on.
+    ``"none"``: every run due more than ``grace`` seconds ago is skipped (a free
+    runner starts a due run within a poll). ``"all"``: nothing is skipped.
+    """
+    if policy not in MISSED_RUNS_CHOICES:
+        raise ValueError(f"missed_runs must be one of {MISSED_RUNS_CHOICES}, not {policy!r}")
+    due = [r for r in sorted(pending, key=lambda r: r.due) if r.due <= now]
+    if policy == "one" and len(due) > 1:
+        return Plan(skipped=[r.id for r in due[:-1]], catch_up=[due[-1].id])
+    if policy == "none":
+        late = [r.id for r in due if (now - r.due).total_seconds() > grace]
+        return Plan(skipped=late)
+    return Plan()
+
+
 async def pending_runs(client: PrefectClient, deployment_id: UUID) -> list[PendingRun]:
     """Every auto-scheduled, not yet started run of the deployment (Scheduled or Late)."""
     from prefect.client.schemas.filters import (
@@ -173,6 +201,21 @@ async def apply_restart_policy(
     return decided
 
 
+async def apply_serving_policy(
+    client: PrefectClient, deployment_id: UUID, policy: MissedRuns, grace: float
+) -> Plan:
+    """Skip the runs that piled up while serving (:func:`plan_while_serving`)."""
+    if policy == "all":
+        return Plan()
+    from datetime import UTC
+
+    pending = await pending_runs(client, deployment_id)
+    decided = plan_while_serving(pending, policy, datetime.now(UTC), grace)
+    message = f"docmill serve: came due while busy or suspended (missed_runs = {policy!r})"
+    await cancel_runs(client, decided.skipped, SKIPPED, message)
+    return decided
+
+
 async def cancel_runs(client: PrefectClient, ids: Sequence[UUID], name: str, message: str) -> None:
     """Set the runs that are still SCHEDULED to Cancelled named ``name``.
 
@@ -222,6 +265,17 @@ def describe(decided: Plan, policy: MissedRuns) -> list[str]:
             f"{len(decided.skipped)} cancelled as {SKIPPED!r} (missed_runs = {policy!r})"
         )
     return lines
+
+
+def describe_while_serving(decided: Plan, policy: MissedRuns) -> str | None:
+    """The console line for runs skipped while serving (None when none were)."""
+    if not decided.skipped:
+        return None
+    return (
+        f"{_runs(len(decided.skipped))} came due while a run was running or the machine was "
+        f"suspended: cancelled as {SKIPPED!r} (missed_runs = {policy!r})"
+        + (", the newest runs now" if decided.catch_up else "")
+    )
 
 
 def _runs(n: int) -> str:

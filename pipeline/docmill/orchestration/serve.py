@@ -14,7 +14,9 @@ It runs until interrupted. Ctrl-C (SIGINT) or SIGTERM stops the runner, then the
 local server if docmill started it; the deployment is served with
 ``pause_on_shutdown=False``, so its schedule is not left paused for the next
 ``docmill serve``. Runs do not overlap (``limit=1``): a run that comes due while
-another is running starts when it ends.
+another is running starts when it ends; before each poll of the runner, runs that
+piled up meanwhile (or while the machine was suspended) follow the ``missed_runs``
+policy (:func:`docmill.orchestration.schedules.plan_while_serving`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from types import FrameType
 from typing import Any
 
 from docmill.orchestration.environment import configure
-from docmill.orchestration.schedules import MissedRuns, apply_restart_policy, describe
+from docmill.orchestration.schedules import (
+    MissedRuns,
+    apply_restart_policy,
+    apply_serving_policy,
+    describe,
+    describe_while_serving,
+)
 from docmill.orchestration.server import prefect_api
 
 
@@ -97,14 +105,15 @@ async def _serve(
     """What ``flow.serve`` does, with the restart policy between registering and polling."""
     from prefect.client.orchestration import get_client
     from prefect.exceptions import TerminationSignal
-    from prefect.runner import Runner
     from prefect.types.entrypoint import EntrypointType
 
     from docmill.orchestration.flow import docmill_flow
 
     # pause_on_shutdown=False: the schedule stays active for the next serve;
     # limit=1: a run that comes due while one is running waits for it
-    runner = Runner(name=name, pause_on_shutdown=False, limit=1)
+    hook = _PolicyHook(missed_runs)
+    runner = _runner_class(hook)(name=name, pause_on_shutdown=False, limit=1)
+    hook.query_seconds = float(runner.query_seconds)
     deployment_id = await runner.aadd_flow(
         docmill_flow,
         name=name,
@@ -120,5 +129,54 @@ async def _serve(
         decided = await apply_restart_policy(client, deployment_id, missed_runs, registered)
     for line in describe(decided, missed_runs):
         print(f"docmill: {line}", file=sys.stderr)
+    hook.deployment_id = deployment_id
     with contextlib.suppress(TerminationSignal):
         await runner.start()
+
+
+class _PolicyHook:
+    """Applies the missed-runs policy before each poll of a runner for scheduled runs.
+
+    Wraps the poller's query (``ScheduledRunPoller._get_scheduled_flow_runs``, made
+    when the runner is entered), so runs that piled up are skipped before the runner
+    can pick the oldest of them: the policy and the poll never race.
+    """
+
+    def __init__(self, policy: MissedRuns) -> None:
+        self.policy = policy
+        self.deployment_id: Any = None
+        self.query_seconds = 10.0
+
+    async def before_poll(self, client: Any) -> None:
+        """Skip the runs the policy says were missed, through the runner's ``client``."""
+        if self.deployment_id is None or self.policy == "all":
+            return
+        grace = 2 * self.query_seconds
+        try:
+            decided = await apply_serving_policy(client, self.deployment_id, self.policy, grace)
+        except Exception as exc:  # the runner's own poll reports a lost API
+            print(f"docmill: could not apply missed_runs: {exc}", file=sys.stderr)
+            return
+        line = describe_while_serving(decided, self.policy)
+        if line:
+            print(f"docmill: {line}", file=sys.stderr)
+
+
+def _runner_class(hook: _PolicyHook) -> Any:
+    """A :class:`prefect.runner.Runner` that runs ``hook`` before each poll for runs."""
+    from prefect.runner import Runner
+
+    class PolicyRunner(Runner):
+        async def __aenter__(self) -> Any:
+            entered = await super().__aenter__()
+            poller = self._scheduled_run_poller
+            query = poller._get_scheduled_flow_runs
+
+            async def polled() -> Any:
+                await hook.before_poll(self._client)
+                return await query()
+
+            poller._get_scheduled_flow_runs = polled  # type: ignore[method-assign]
+            return entered
+
+    return PolicyRunner

@@ -111,6 +111,9 @@ class LocalServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
         env.update({k: v for k, v in DEFAULTS.items() if k not in os.environ})
         env["PREFECT_HOME"] = str(self.home)
+        # the UI calls the API of its own server, whatever port it got (not 4200)
+        env["PREFECT_UI_API_URL"] = self.api_url
+        env["PREFECT_UI_URL"] = self.ui_url
         prefect = _prefect_command()
         cmd = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()),
                shutil.which(prefect[0]) or prefect[0], *prefect[1:],
