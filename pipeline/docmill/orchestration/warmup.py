@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,9 @@ def pool_config(parameters: dict[str, Any]) -> tuple[PoolConfig | None, list[Inp
             {name: model.model_dump(mode="json") for name, model in checked.items()},
             stages.record_kinds(mgr),
         )
-        reused = cache.plan(items, out, fp, parameters["max_bytes"])
+        with warnings.catch_warnings():  # the flow's own plan says what it did not reuse
+            warnings.simplefilter("ignore", cache.ReuseWarning)
+            reused = cache.plan(items, out, fp, parameters["max_bytes"]).documents
         todo = [item for item in items if item.name not in reused]
     time_per_mb = parameters.get("time_per_mb", DEFAULT_TIME_PER_MB)
     return PoolConfig(setup, workers, time_limit, time_per_mb), todo
@@ -81,8 +84,10 @@ def start(parameters: dict[str, Any]) -> None:
     size, smallest = min(sized, key=lambda pair: pair[0])
     if size <= WARM_UP_BYTES:
         threading.Thread(
-            target=_warm_up, args=(pool, smallest, parameters["max_bytes"], _limits(parameters)),
-            name="docmill-warm-up", daemon=True,
+            target=_warm_up,
+            args=(pool, smallest, parameters["max_bytes"], _limits(parameters)),
+            name="docmill-warm-up",
+            daemon=True,
         ).start()
 
 
