@@ -371,3 +371,37 @@ def _docmill(tmp_path: Path, server: LocalServer, *args: str) -> subprocess.Comp
         text=True,
         timeout=DEADLINE,
     )
+
+
+def test_a_lost_api_ends_that_run_and_serving_goes_on_once_it_is_back(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """The operator's Prefect server dies (kill -9) while serve runs; nothing is published
+    while it is gone, serve keeps running, and once the server is started again the
+    schedule goes on. Last in the module: it restarts the module's server."""
+    f_in = _corpus(tmp_path, "f", "central_bank_rates.txt")
+    f_out = tmp_path / "out-f"
+    served = Served(tmp_path, server, "f", str(f_in), "--interval", "3", "--out", str(f_out),
+                    "--name", "outage")
+    try:
+        served.wait_for(lambda: _completed(server, "outage") >= 1, "a first run")
+        assert server.process is not None
+        os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        during = _complete_runs(f_out)
+        served.wait_for(lambda: "lost the Prefect API" in served.output, "the lost API noticed")
+        assert _complete_runs(f_out) == during  # nothing published while the API is gone
+        server.start()
+        served.wait_for(lambda: "answers again" in served.output, "serving again")
+        back = datetime.now(UTC)
+        served.wait_for(lambda: _completed(server, "outage", after=back) >= 1,
+                        "a run after the API is back")
+    finally:
+        output = served.stop()
+    assert len(_complete_runs(f_out)) > len(during)
+    latest = (f_out / "LATEST").read_text().strip()
+    assert (f_out / latest / MANIFEST).is_file()
+    assert "Traceback" not in output, output
+    assert output.count("lost the Prefect API") == 1, output
+    stale = [r for r in _flow_runs(server, "outage") if r["state"] in ("RUNNING", "PENDING")]
+    assert stale == [], stale

@@ -17,12 +17,20 @@ local server if docmill started it; the deployment is served with
 another is running starts when it ends; before each poll of the runner, runs that
 piled up meanwhile (or while the machine was suspended) follow the ``missed_runs``
 policy (:func:`docmill.orchestration.schedules.plan_while_serving`).
+
+A lost Prefect API does not end serving: the runner stops at the next poll that
+finds the API gone (the flow run in progress, if any, stops by itself and publishes
+nothing), serve says so and waits for the API to answer again (it starts the local
+server again if that is the one that died), marks the run that was cut off as
+Crashed, registers again and goes on: the restart policy then runs at most one of
+the runs that came due meanwhile (``missed_runs``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from collections.abc import Iterator
@@ -39,7 +47,21 @@ from docmill.orchestration.schedules import (
     describe,
     describe_while_serving,
 )
-from docmill.orchestration.server import prefect_api
+from docmill.orchestration.server import healthy, serving_api
+
+
+class ApiLost(RuntimeError):
+    """The Prefect API stopped answering while serving (raised to end the runner at once)."""
+
+
+def lost(api_url: str) -> ApiLost:
+    """Say on the console that the API at ``api_url`` is lost; the error that ends the runner."""
+    print(
+        f"docmill: lost the Prefect API at {api_url}; a run in progress ends unpublished; "
+        "serving goes on once it answers again (Ctrl-C stops)",
+        file=sys.stderr,
+    )
+    return ApiLost(f"the Prefect API at {api_url} stopped answering")
 
 
 @contextlib.contextmanager
@@ -84,14 +106,20 @@ def serve(
     with (
         _sigterm_as_interrupt(),
         contextlib.suppress(KeyboardInterrupt),
-        prefect_api(server_home, server_port) as api_url,
+        serving_api(server_home, server_port) as api,
     ):
         when = f"cron {cron!r}" if cron else f"every {interval:g}s"
         print(
-            f"docmill: serving docmill/{name} ({when}) against {api_url}; Ctrl-C stops",
+            f"docmill: serving docmill/{name} ({when}) against {api.url}; Ctrl-C stops",
             file=sys.stderr,
         )
-        asyncio.run(_serve(parameters, name, cron, interval, missed_runs))
+        recovered = False
+        args = (parameters, name, cron, interval, missed_runs, api.url)
+        while asyncio.run(_serve(*args, recovered)):
+            api.wait_until_back()
+            print(f"docmill: the Prefect API at {api.url} answers again; serving docmill/{name}",
+                  file=sys.stderr)
+            recovered = True
     print("docmill: stopped", file=sys.stderr)
 
 
@@ -101,17 +129,55 @@ async def _serve(
     cron: str | None,
     interval: float | None,
     missed_runs: MissedRuns,
+    api_url: str,
+    recovered: bool,
+) -> bool:
+    """What ``flow.serve`` does, with the restart policy between registering and polling.
+
+    Returns True when serving ended because the API at ``api_url`` stopped answering,
+    False when it was stopped; ``recovered`` marks runs the lost API cut off as Crashed.
+    """
+    try:
+        await _serve_once(parameters, name, cron, interval, missed_runs, api_url, recovered)
+    except Exception as exc:  # an ExceptionGroup from the runner's task group, too
+        if healthy(api_url):
+            raise
+        if not _said_lost(exc):
+            lost(api_url)
+        return True
+    return False
+
+
+def _said_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or a group holding, the :class:`ApiLost` the poll hook raised."""
+    if isinstance(exc, ApiLost):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_said_lost(inner) for inner in exc.exceptions)
+    return exc.__cause__ is not None and _said_lost(exc.__cause__)
+
+
+async def _serve_once(
+    parameters: dict[str, Any],
+    name: str,
+    cron: str | None,
+    interval: float | None,
+    missed_runs: MissedRuns,
+    api_url: str,
+    recovered: bool,
 ) -> None:
-    """What ``flow.serve`` does, with the restart policy between registering and polling."""
     from prefect.client.orchestration import get_client
     from prefect.exceptions import TerminationSignal
     from prefect.types.entrypoint import EntrypointType
 
     from docmill.orchestration.flow import docmill_flow
 
+    # its websocket dropping is how a lost API first shows: docmill says that in one
+    # sentence, instead of Prefect's warning with a traceback
+    logging.getLogger("prefect.FlowRunCancellingObserver").setLevel(logging.ERROR)
     # pause_on_shutdown=False: the schedule stays active for the next serve;
     # limit=1: a run that comes due while one is running waits for it
-    hook = _PolicyHook(missed_runs)
+    hook = _PolicyHook(missed_runs, api_url)
     runner = _runner_class(hook)(name=name, pause_on_shutdown=False, limit=1)
     hook.query_seconds = float(runner.query_seconds)
     deployment_id = await runner.aadd_flow(
@@ -126,12 +192,45 @@ async def _serve(
     # later, so every pending run due before now was missed (it can take seconds)
     registered = datetime.now(UTC)
     async with get_client() as client:
+        if recovered:
+            cut = await _crash_cut_off_runs(client, deployment_id)
+            if cut:
+                print(f"docmill: marked {cut} run(s) cut off by the lost API as Crashed",
+                      file=sys.stderr)
         decided = await apply_restart_policy(client, deployment_id, missed_runs, registered)
     for line in describe(decided, missed_runs):
         print(f"docmill: {line}", file=sys.stderr)
     hook.deployment_id = deployment_id
     with contextlib.suppress(TerminationSignal):
         await runner.start()
+
+
+async def _crash_cut_off_runs(client: Any, deployment_id: Any) -> int:
+    """Set the deployment's runs left Pending or Running by a lost API to Crashed.
+
+    Only called when serving again after the API came back: this serve runs one flow
+    run at a time and its runner is new, so none of them is still running.
+    """
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    flt = FlowRunFilter(
+        deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
+        state=FlowRunFilterState(
+            type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
+        ),
+    )
+    runs = await client.read_flow_runs(flow_run_filter=flt)
+    message = "docmill serve: the Prefect API was lost during this run; nothing was published"
+    for run in runs:
+        await client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+    return len(runs)
 
 
 class _PolicyHook:
@@ -142,19 +241,30 @@ class _PolicyHook:
     can pick the oldest of them: the policy and the poll never race.
     """
 
-    def __init__(self, policy: MissedRuns) -> None:
+    def __init__(self, policy: MissedRuns, api_url: str) -> None:
         self.policy = policy
+        self.api_url = api_url
         self.deployment_id: Any = None
         self.query_seconds = 10.0
 
     async def before_poll(self, client: Any) -> None:
-        """Skip the runs the policy says were missed, through the runner's ``client``."""
-        if self.deployment_id is None or self.policy == "all":
+        """Skip the runs the policy says were missed, through the runner's ``client``.
+
+        Raises :class:`ApiLost` when the API does not answer, which ends the runner at
+        once instead of after Prefect's minutes of back-off.
+        """
+        if self.deployment_id is None:
+            return
+        if not await asyncio.to_thread(healthy, self.api_url):
+            raise lost(self.api_url)
+        if self.policy == "all":
             return
         grace = 2 * self.query_seconds
         try:
             decided = await apply_serving_policy(client, self.deployment_id, self.policy, grace)
-        except Exception as exc:  # the runner's own poll reports a lost API
+        except Exception as exc:
+            if not await asyncio.to_thread(healthy, self.api_url):
+                raise lost(self.api_url) from exc
             print(f"docmill: could not apply missed_runs: {exc}", file=sys.stderr)
             return
         line = describe_while_serving(decided, self.policy)

@@ -172,6 +172,29 @@ class LocalServer:
         self.stop()
 
 
+class Api:
+    """The API a long-running command uses, and how to get it back when it is lost."""
+
+    def __init__(self, url: str, server: LocalServer | None = None) -> None:
+        self.url = url
+        #: The local server docmill supervises for this command, if it started one.
+        self.server = server
+
+    def wait_until_back(self, poll: float = 2.0) -> None:
+        """Return once the API answers again; a supervised server that died is started again."""
+        while not healthy(self.url):
+            proc = self.server.process if self.server is not None else None
+            if self.server is not None and (proc is None or proc.poll() is not None):
+                print(f"docmill: starting the local Prefect server again ({self.server.home})",
+                      file=sys.stderr)
+                try:
+                    self.server.start()
+                except ServerError as exc:
+                    print(f"docmill: {exc}; trying again", file=sys.stderr)
+            else:
+                time.sleep(poll)
+
+
 def configured_api_url() -> str | None:
     """The API URL Prefect is configured with (environment, profile or settings context)."""
     if os.environ.get("PREFECT_API_URL"):
@@ -206,14 +229,23 @@ def prefect_api(
     environment (so child processes, flow runs and Dask workers started from here
     inherit it) and Prefect's settings for the block, and both are restored after.
     """
+    with serving_api(home, port, echo, reuse_running) as api:
+        yield api.url
+
+
+@contextlib.contextmanager
+def serving_api(
+    home: Path, port: int = 4200, echo: bool = True, reuse_running: bool = False
+) -> Iterator[Api]:
+    """:func:`prefect_api` as an :class:`Api`, which can wait for a lost API to come back."""
     given = configured_api_url()
     if given:
-        yield given
+        yield Api(given)
         return
     running = running_api(home.resolve()) if reuse_running else None
     if running:
         with _api_url_set(running):
-            yield running
+            yield Api(running)
         return
     server = LocalServer(home, port)
     if echo:
@@ -222,7 +254,7 @@ def prefect_api(
         if echo:
             print(f"docmill: Prefect UI at {server.ui_url}", file=sys.stderr)
         with _api_url_set(server.api_url):
-            yield server.api_url
+            yield Api(server.api_url, server)
 
 
 @contextlib.contextmanager
