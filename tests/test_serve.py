@@ -131,3 +131,24 @@ def _completed_runs(home: Path) -> int:
     finally:
         db.close()
     return int(row[0])
+
+
+def test_serve_with_an_output_folder_that_cannot_be_created_says_so_and_exits_6(
+    tmp_path: Path,
+) -> None:
+    """Checked before any server starts: one sentence, exit 6, no traceback, no folder."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way\n")
+    out = blocker / "outputs"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("docmill")), "serve", str(SEEDS), "--interval", "60",
+         "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 6, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot be created" in lines[0] and str(out) in lines[0], lines
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / ".docmill").exists()  # no server was started

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -9,17 +11,20 @@ from typing import Annotated
 import typer
 
 from docmill.cli.app import (
+    EXIT_ENVIRONMENT,
     BatchSizeOption,
     FullOption,
     OutOption,
     PluginOption,
     app,
+    err,
     load_settings,
     parse_plugin_flags,
     usage,
     warn,
 )
 from docmill.cli.schedules import MissedRunsOption, NameOption, missed_runs_choice
+from docmill.orchestration.faults import check_output, check_prefect_home, describe
 from docmill.orchestration.launch import UsageError, plan_run
 from docmill.orchestration.schedules import deployment_name
 
@@ -73,12 +78,24 @@ def serve(
     except UsageError as exc:
         usage(str(exc))
     parameters = plan.parameters
-    serve_flow(
-        parameters,
-        name=name or deployment_name(parameters["paths"], parameters["out"]),
-        missed_runs=missed_runs_choice(missed_runs, settings.missed_runs),
-        cron=cron,
-        interval=interval,
-        server_home=settings.server_home,
-        server_port=settings.server_port,
-    )
+    out_dir = Path(parameters["out"])
+    try:
+        check_prefect_home()
+        check_output(out_dir)
+        serve_flow(
+            parameters,
+            name=name or deployment_name(parameters["paths"], parameters["out"]),
+            missed_runs=missed_runs_choice(missed_runs, settings.missed_runs),
+            cron=cron,
+            interval=interval,
+            server_home=settings.server_home,
+            server_port=settings.server_port,
+        )
+    except Exception as exc:  # a fault around serving: one sentence, exit 6 (else raised on)
+        sentence = describe(exc, out_dir)
+        if sentence is None:
+            raise
+        if "-v" in sys.argv or "--verbose" in sys.argv:
+            err("".join(traceback.format_exception(exc)).rstrip())
+        err(sentence)
+        raise typer.Exit(EXIT_ENVIRONMENT) from None
