@@ -45,6 +45,8 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.filters import FlowRunFilter
+    from prefect.client.schemas.objects import StateType
 
 MissedRuns = Literal["one", "all", "none"]
 MISSED_RUNS_CHOICES: tuple[str, ...] = get_args(MissedRuns)
@@ -149,21 +151,27 @@ def plan_while_serving(
     return Plan()
 
 
-async def pending_runs(client: PrefectClient, deployment_id: UUID) -> list[PendingRun]:
-    """Every auto-scheduled, not yet started run of the deployment (Scheduled or Late)."""
+def deployment_runs(deployment_id: UUID, *states: StateType) -> FlowRunFilter:
+    """A filter for the deployment's flow runs in any of ``states``."""
     from prefect.client.schemas.filters import (
         FlowRunFilter,
         FlowRunFilterDeploymentId,
         FlowRunFilterState,
         FlowRunFilterStateType,
     )
+
+    return FlowRunFilter(
+        deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=list(states))),
+    )
+
+
+async def pending_runs(client: PrefectClient, deployment_id: UUID) -> list[PendingRun]:
+    """Every auto-scheduled, not yet started run of the deployment (Scheduled or Late)."""
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
-    flt = FlowRunFilter(
-        deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
-        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
-    )
+    flt = deployment_runs(deployment_id, StateType.SCHEDULED)
     found: list[PendingRun] = []
     offset = 0
     while True:

@@ -34,6 +34,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -44,6 +45,7 @@ from docmill.orchestration.schedules import (
     MissedRuns,
     apply_restart_policy,
     apply_serving_policy,
+    deployment_runs,
     describe,
     describe_while_serving,
 )
@@ -114,8 +116,8 @@ def serve(
             file=sys.stderr,
         )
         recovered = False
-        args = (parameters, name, cron, interval, missed_runs, api.url)
-        while asyncio.run(_serve(*args, recovered)):
+        served = _Served(parameters, name, cron, interval, missed_runs, api.url)
+        while asyncio.run(_serve(served, recovered)):
             api.wait_until_back()
             print(f"docmill: the Prefect API at {api.url} answers again; serving docmill/{name}",
                   file=sys.stderr)
@@ -123,27 +125,30 @@ def serve(
     print("docmill: stopped", file=sys.stderr)
 
 
-async def _serve(
-    parameters: dict[str, Any],
-    name: str,
-    cron: str | None,
-    interval: float | None,
-    missed_runs: MissedRuns,
-    api_url: str,
-    recovered: bool,
-) -> bool:
-    """What ``flow.serve`` does, with the restart policy between registering and polling.
+@dataclass(frozen=True)
+class _Served:
+    """What one ``docmill serve`` serves, and against which API."""
 
-    Returns True when serving ended because the API at ``api_url`` stopped answering,
-    False when it was stopped; ``recovered`` marks runs the lost API cut off as Crashed.
+    parameters: dict[str, Any]
+    name: str
+    cron: str | None
+    interval: float | None
+    missed_runs: MissedRuns
+    api_url: str
+
+
+async def _serve(served: _Served, recovered: bool) -> bool:
+    """Serve until stopped (False) or until the API stops answering (True).
+
+    ``recovered``: serving again after a lost API, so runs it cut off are marked Crashed.
     """
     try:
-        await _serve_once(parameters, name, cron, interval, missed_runs, api_url, recovered)
+        await _serve_once(served, recovered)
     except Exception as exc:  # an ExceptionGroup from the runner's task group, too
-        if healthy(api_url):
+        if healthy(served.api_url):
             raise
         if not _said_lost(exc):
-            lost(api_url)
+            lost(served.api_url)
         return True
     return False
 
@@ -157,15 +162,8 @@ def _said_lost(exc: BaseException) -> bool:
     return exc.__cause__ is not None and _said_lost(exc.__cause__)
 
 
-async def _serve_once(
-    parameters: dict[str, Any],
-    name: str,
-    cron: str | None,
-    interval: float | None,
-    missed_runs: MissedRuns,
-    api_url: str,
-    recovered: bool,
-) -> None:
+async def _serve_once(served: _Served, recovered: bool) -> None:
+    """What ``flow.serve`` does, with the restart policy between registering and polling."""
     from prefect.client.orchestration import get_client
     from prefect.exceptions import TerminationSignal
     from prefect.types.entrypoint import EntrypointType
@@ -177,15 +175,15 @@ async def _serve_once(
     logging.getLogger("prefect.FlowRunCancellingObserver").setLevel(logging.ERROR)
     # pause_on_shutdown=False: the schedule stays active for the next serve;
     # limit=1: a run that comes due while one is running waits for it
-    hook = _PolicyHook(missed_runs, api_url)
-    runner = _runner_class(hook)(name=name, pause_on_shutdown=False, limit=1)
+    hook = _PolicyHook(served.missed_runs, served.api_url)
+    runner = _runner_class(hook)(name=served.name, pause_on_shutdown=False, limit=1)
     hook.query_seconds = float(runner.query_seconds)
     deployment_id = await runner.aadd_flow(
         docmill_flow,
-        name=name,
-        cron=cron,
-        interval=interval,
-        parameters=parameters,
+        name=served.name,
+        cron=served.cron,
+        interval=served.interval,
+        parameters=served.parameters,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
     # registered: the server deleted the runs its previous version had scheduled for
@@ -197,8 +195,10 @@ async def _serve_once(
             if cut:
                 print(f"docmill: marked {cut} run(s) cut off by the lost API as Crashed",
                       file=sys.stderr)
-        decided = await apply_restart_policy(client, deployment_id, missed_runs, registered)
-    for line in describe(decided, missed_runs):
+        decided = await apply_restart_policy(
+            client, deployment_id, served.missed_runs, registered
+        )
+    for line in describe(decided, served.missed_runs):
         print(f"docmill: {line}", file=sys.stderr)
     hook.deployment_id = deployment_id
     with contextlib.suppress(TerminationSignal):
@@ -211,21 +211,10 @@ async def _crash_cut_off_runs(client: Any, deployment_id: Any) -> int:
     Only called when serving again after the API came back: this serve runs one flow
     run at a time and its runner is new, so none of them is still running.
     """
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterDeploymentId,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
     from prefect.client.schemas.objects import StateType
     from prefect.states import Crashed
 
-    flt = FlowRunFilter(
-        deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
-        state=FlowRunFilterState(
-            type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
-        ),
-    )
+    flt = deployment_runs(deployment_id, StateType.RUNNING, StateType.PENDING)
     runs = await client.read_flow_runs(flow_run_filter=flt)
     message = "docmill serve: the Prefect API was lost during this run; nothing was published"
     for run in runs:

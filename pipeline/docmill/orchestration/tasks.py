@@ -4,11 +4,10 @@ One task run per batch, not one per stage: each task run costs the flow process
 and Prefect's API a fixed amount of CPU (states, events, the task engine), which
 with two workers on two cores competes with the workers themselves. The seconds of
 each stage are still kept apart (:class:`Timed`), and a batch's states still stay
-in its worker between stages. :data:`STAGE_TASKS` (one task per stage) remains for
-callers that run a single stage.
+in its worker between stages.
 
 A task gets the plugin manager of its process (:func:`~docmill.orchestration.manager.get_manager`)
-and runs its stage over the batch where the run says (:mod:`docmill.orchestration.stage_work`):
+and runs the stages over the batch where the run says (:mod:`docmill.orchestration.stage_work`):
 in a worker process of the run's pool, or in this process.
 Tasks are never cached: a cache hit costs as much as a task run, and reuse of a
 document's results is per document (:mod:`docmill.runs.cache`).
@@ -78,27 +77,6 @@ def _run_stage(
 
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
-
-
-def _stage_task(stage: Stage) -> Any:
-    def run(
-        upstream: Timed,
-        disable: tuple[str, ...],
-        only: tuple[str, ...] | None,
-        max_bytes: int,
-        workers: Workers = None,
-        fail_fast: bool = False,
-        limits: Limits = DEFAULT_LIMITS,
-    ) -> Timed:
-        return _run_stage(stage, upstream, disable, only, max_bytes, workers, fail_fast, limits)
-
-    run.__name__ = f"{stage}_task"
-    run.__doc__ = f"Run the {stage} stage over one batch (load too: its states hold the inputs)."
-    return task(name=stage, **_TASK_OPTIONS)(run)
-
-
-#: One Prefect task per stage, each over one batch's states.
-STAGE_TASKS = {stage: _stage_task(stage) for stage in STAGES}
 
 
 def _batch_task() -> Any:
