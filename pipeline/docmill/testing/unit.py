@@ -18,8 +18,10 @@ from types import ModuleType
 from typing import Any, TypeVar, overload
 
 from docmill.engine import STAGES, PluginError, stages
+from docmill.engine.languages import skip_findings
 from docmill.engine.state import DocState
 from docmill.hookspecs import PROJECT
+from docmill.language import SKIP_CODE
 from docmill.plugins import DEFAULT_PLUGINS, Manager, PluginLoadWarning, build_manager
 from docmill.records import Document, Finding, Record, Reject
 from docmill.settings import override_plugin_settings
@@ -160,6 +162,22 @@ def _source(text: str | None, path: str | Path | None, name: str) -> Source:
     return Source.from_bytes(name, text.encode("utf-8"))
 
 
+def _as_loaded(mgr: Manager, state: DocState, published: str | None, language: str | None) -> None:
+    """Give ``state``'s document the date and language a loader read from its source."""
+    assert state.document is not None
+    if published is not None:
+        state.document = state.document.model_copy(update={"published": published})
+    if language is not None:  # as declared: the skips the load stage found follow it
+        meta = {k: v for k, v in state.document.meta.items() if not k.startswith("language_")}
+        state.document = state.document.model_copy(
+            update={"language": language, "meta": {**meta, "language_source": "declared"}}
+        )
+        state.records = [
+            r for r in state.records if not (isinstance(r, Finding) and r.code == SKIP_CODE)
+        ]
+        state.records.extend(skip_findings(mgr, state.document))
+
+
 def run_plugins(
     *plugins: PluginArg,
     text: str | None = None,
@@ -169,6 +187,7 @@ def run_plugins(
     settings: Mapping[str, Mapping[str, Any]] | None = None,
     order: Mapping[str, Sequence[str]] | None = None,
     published: str | None = None,
+    language: str | None = None,
     strict: bool = True,
 ) -> Result:
     """Run ``plugins`` (with ``builtins``) over ``text`` or the file at ``path``.
@@ -183,7 +202,10 @@ def run_plugins(
     ``builtins`` are the built-in plugins run beside yours: :data:`SUPPORT_PLUGINS`
     by default (loaders, cleaners, segmenter, span checks), :data:`BUILTINS` for all
     of them, ``()`` for none. ``published`` sets the document's publication date (ISO)
-    as a loader would have read it. Records are validated, mapped to source offsets
+    and ``language`` its language (``"en"``) as a loader would have read them from the
+    source; without ``language`` it is decided as in a run, and a text of a few words is
+    ``und`` (undetermined), which language-dependent plugins such as the English
+    entity model skip. Records are validated, mapped to source offsets
     and sorted exactly as in a real run.
 
     ``settings`` are the plugin settings for this call (``{"money": {"min_amount":
@@ -207,8 +229,8 @@ def run_plugins(
         try:
             for stage in STAGES:
                 stages.run_stage(stage, mgr, [state], kinds, fail_fast=strict)
-                if stage == "load" and published is not None and state.document is not None:
-                    state.document = state.document.model_copy(update={"published": published})
+                if stage == "load" and state.document is not None:
+                    _as_loaded(mgr, state, published, language)
         except PluginError as exc:  # strict: the plugin's own exception is the cause
             raise PluginFailed(f"{exc}\n{exc.traceback}") from (exc.__cause__ or exc)
     output = tuple(state.output())
