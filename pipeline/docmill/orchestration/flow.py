@@ -152,12 +152,12 @@ async def docmill_flow(
         order = deque(items)  # inputs are written in name order, reused or not
         ready: dict[str, DocState] = {}
         done = 0
-        batches = 0
+        sent = 0
 
         def submit(batch: list[InputFile]) -> None:
-            nonlocal batches
-            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{batches}")
-            batches += 1
+            nonlocal sent
+            loading = Timed([DocState.of(item) for item in batch], {}, f"{folder.run_id}/{sent}")
+            sent += 1
             futures = [
                 BATCH_TASK.submit(loading, dis, onl, max_bytes, run_workers, fail_fast, limits)
             ]
@@ -194,7 +194,8 @@ async def docmill_flow(
             ready.update((state.source, state) for state in last.states)
             write_ready()
             drained[0] += 1
-            runlog.batch_written(drained[0], batches, done, len(items))
+            # a damaged reused document found while writing adds a batch of its own
+            runlog.batch_written(drained[0], max(batches, sent), done, len(items))
 
         write_ready()
         for batch in _batches(todo, batch_size):

@@ -145,10 +145,11 @@ async def _serve(served: _Served, recovered: bool) -> bool:
     try:
         await _serve_once(served, recovered)
     except Exception as exc:  # an ExceptionGroup from the runner's task group, too
+        if _said_lost(exc):  # said when found (the API may be back by now: serve again)
+            return True
         if healthy(served.api_url):
             raise
-        if not _said_lost(exc):
-            lost(served.api_url)
+        lost(served.api_url)
         return True
     return False
 
