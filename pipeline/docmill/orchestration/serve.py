@@ -171,9 +171,10 @@ async def _serve_once(served: _Served, recovered: bool) -> None:
 
     from docmill.orchestration.flow import docmill_flow
 
-    # its websocket dropping is how a lost API first shows: docmill says that in one
+    # their websockets dropping is how a lost API first shows: docmill says that in one
     # sentence, instead of Prefect's warning with a traceback
-    logging.getLogger("prefect.FlowRunCancellingObserver").setLevel(logging.ERROR)
+    for observer in ("FlowRunCancellingObserver", "FlowRunSuspendingObserver"):
+        logging.getLogger(f"prefect.{observer}").setLevel(logging.ERROR)
     # pause_on_shutdown=False: the schedule stays active for the next serve;
     # limit=1: a run that comes due while one is running waits for it
     hook = _PolicyHook(served.missed_runs, served.api_url)
