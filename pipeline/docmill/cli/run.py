@@ -37,7 +37,7 @@ from docmill.orchestration.faults import (
     describe,
     stop_temporary_servers,
 )
-from docmill.orchestration.launch import UsageError, execute, plan_run
+from docmill.orchestration.launch import UsageError, begin, end_early, execute, plan_run
 from docmill.runs.folder import latest_run
 
 #: The ``code`` of the finding that stands for a plugin's failed contribution to a document.
@@ -141,6 +141,7 @@ def run(
     bar = _Bar() if sys.stderr.isatty() else None
     held = _HeldLogs(verbose)
     try:
+        begin(plan)  # the workers load the model while Prefect is imported (held logs)
         with docmill_warnings(), held:
             summary = execute(plan, bar.update if bar else None)
     except PluginError as exc:  # only with --fail-fast
@@ -160,6 +161,7 @@ def run(
         published = latest_run(out_dir)
         _fault(exc, out_dir, verbose, published if published != latest else None)
     finally:
+        end_early()
         if bar:
             bar.stop()
     held.replay()

@@ -141,9 +141,9 @@ async def docmill_flow(
     # The run's worker processes, closed with the client (before it) when the run ends.
     pool = None
     if config is not None and _tasks_run_here():
-        # a pool started before Prefect was imported (launch.execute) has its workers up
-        pool = client.enter_context(warmup.take(config) or WorkerPool(config))
-        if todo:  # the workers import their plugins while the first batches are submitted
+        early = warmup.take(config)  # its workers are up, its first batch under way
+        pool = client.enter_context(early or WorkerPool(config))
+        if todo and early is None:  # the workers import their plugins while batches are submitted
             pool.prestart(min(workers, -(-len(todo) // batch_size)))
     run_workers: Workers = pool or config
     try:

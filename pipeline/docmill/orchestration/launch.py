@@ -101,21 +101,36 @@ def plan_run(
     return RunPlan(parameters, options, mgr)
 
 
+def begin(plan: RunPlan) -> None:
+    """Start the run's plugin workers and its first batch now, before Prefect is imported
+    (:mod:`docmill.orchestration.warmup`); :func:`execute` does it if this was not called.
+
+    The command line calls it before anything imports Prefect; :func:`end_early`
+    closes what it started if the run then fails before :func:`execute`.
+    """
+    if plan.options.runner == "local":
+        warmup.start(plan.parameters)
+
+
+def end_early() -> None:
+    """Close the workers :func:`begin` started that no flow took."""
+    warmup.discard()
+
+
 def execute(plan: RunPlan, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Run the flow of ``plan`` to completion and return its summary (the manifest).
 
     ``progress(done, total)`` is called after each batch is written. Exceptions of
     the flow run propagate; the run folder of a failed run is never published.
 
-    The fixed cost of a run overlaps: the plugin workers start (and load their
-    model, :mod:`docmill.orchestration.warmup`) and the background Prefect server
+    The fixed cost of a run overlaps: the plugin workers start and run the first
+    batch (loading their model, :func:`begin`) and the background Prefect server
     is found or started (:mod:`docmill.orchestration.run_api`) before Prefect is
     imported. Besides the manifest the summary has ``prefect_ui``, the flow run's
     page in the Prefect UI (None on the temporary API), and ``server_started``,
     the UI address of the background server when this run started it.
     """
-    if plan.options.runner == "local":
-        warmup.start(plan.parameters)
+    begin(plan)
     try:
         with runners.api(plan.options) as api:
             from docmill.orchestration import flow  # Prefect: imported while the rest starts

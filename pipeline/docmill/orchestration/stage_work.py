@@ -11,12 +11,13 @@ process for its lifetime, so that process loads the plugins (and the model) once
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import ModuleType
 
 from docmill import plugins as plugins_module
-from docmill.engine import DocState, Stage, record_kinds, run_stage
+from docmill.engine import STAGES, DocState, Stage, record_kinds, run_stage
 from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup
 from docmill.limits import DEFAULT_LIMITS, Limits
 from docmill.plugins import Manager
@@ -89,3 +90,36 @@ def run_stage_in(
         stage, states, max_bytes=max_bytes, batch=batch, fail_fast=fail_fast, limits=limits
     )
     return done, pool.waited()
+
+
+def run_stages_in(
+    workers: Workers,
+    states: Sequence[DocState],
+    manager: Callable[[], Manager],
+    *,
+    max_bytes: int,
+    batch: str | None,
+    fail_fast: bool,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[list[DocState], dict[str, float]]:
+    """Run every stage, load to validate, over a batch where ``workers`` says.
+
+    Returns the states and each stage's seconds, leaving out the wait for a worker
+    (a worker still starting, or busy with another batch).
+    """
+    seconds: dict[str, float] = {}
+    done = list(states)
+    for stage in STAGES:
+        t0 = time.perf_counter()
+        done, waited = run_stage_in(
+            workers,
+            stage,
+            done,
+            manager,
+            max_bytes=max_bytes,
+            batch=batch,
+            fail_fast=fail_fast,
+            limits=limits,
+        )
+        seconds[stage] = time.perf_counter() - t0 - waited
+    return done, seconds

@@ -8,23 +8,25 @@ in its worker between stages.
 
 A task gets the plugin manager of its process (:func:`~docmill.orchestration.manager.get_manager`)
 and runs the stages over the batch where the run says (:mod:`docmill.orchestration.stage_work`):
-in a worker process of the run's pool, or in this process.
+in a worker process of the run's pool, or in this process. The run's first batch
+may have gone through its stages before Prefect was imported
+(:mod:`docmill.orchestration.warmup`): its task then takes that result.
 Tasks are never cached: a cache hit costs as much as a task run, and reuse of a
 document's results is per document (:mod:`docmill.runs.cache`).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from docmill.engine import STAGES, DocState, Stage
+from docmill.engine import DocState
 from docmill.limits import DEFAULT_LIMITS, Limits
+from docmill.orchestration import warmup
 from docmill.orchestration.manager import get_manager
-from docmill.orchestration.stage_work import Workers, run_stage_in
+from docmill.orchestration.stage_work import Workers, run_stages_in
 
 
 class Timed:
@@ -49,33 +51,6 @@ class Timed:
         self.batch = batch  # names the batch to the worker that keeps its states
 
 
-def _run_stage(
-    stage: Stage,
-    upstream: Timed,
-    disable: tuple[str, ...],
-    only: tuple[str, ...] | None,
-    max_bytes: int,
-    workers: Workers,
-    fail_fast: bool,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Timed:
-    """Run ``stage`` over ``upstream``'s batch; its seconds leave out the wait for a worker."""
-    t0 = time.perf_counter()
-    states, waited = run_stage_in(
-        workers,
-        stage,
-        upstream.states,
-        lambda: get_manager(disable, only),
-        max_bytes=max_bytes,
-        batch=upstream.batch or None,
-        fail_fast=fail_fast,
-        limits=limits,
-    )
-    seconds = dict(upstream.seconds)
-    seconds[stage] = time.perf_counter() - t0 - waited
-    return Timed(states, seconds, upstream.batch)
-
-
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
@@ -89,10 +64,20 @@ def _batch_task() -> Any:
         fail_fast: bool = False,
         limits: Limits = DEFAULT_LIMITS,
     ) -> Timed:
-        timed = upstream
-        for stage in STAGES:
-            timed = _run_stage(stage, timed, disable, only, max_bytes, workers, fail_fast, limits)
-        return timed
+        early = warmup.claim(upstream.states)  # the first batch, run before Prefect was up
+        if early is not None:
+            states, seconds = early
+        else:
+            states, seconds = run_stages_in(
+                workers,
+                upstream.states,
+                lambda: get_manager(disable, only),
+                max_bytes=max_bytes,
+                batch=upstream.batch or None,
+                fail_fast=fail_fast,
+                limits=limits,
+            )
+        return Timed(states, {**upstream.seconds, **seconds}, upstream.batch)
 
     run.__name__ = "batch_task"
     run.__doc__ = "Run every stage, load to validate, over one batch."

@@ -1,17 +1,22 @@
-"""Plugin workers started before Prefect: the model loads while the API starts.
+"""The run's first batch, started before Prefect: the model loads while the API starts.
 
-A one-document run spends most of its fixed cost in three things that need not
-wait for each other: importing Prefect (and reaching its API), and the plugin
-worker importing spaCy and loading its model. So :func:`docmill.orchestration.
-launch.execute` calls :func:`start` before it imports the flow: when the run has
-documents to process (not an empty folder, not a rerun that reuses every
-document) it makes the run's :class:`~docmill.engine.workers.WorkerPool`, starts
-its workers at once, and sends the smallest of those documents through the five
-stages in a background thread: plugins load their models on first use (spaCy's
-``load_model``), so this is what loads them, while Prefect is imported; the
-results are dropped (the flow processes that document like any other). The flow
-then :func:`take`\\ s that pool instead of making its own, and closes it when the
-run ends as it would its own.
+A one-document run spends most of its fixed cost in things that need not wait
+for each other: importing Prefect and reaching its API, and the plugin worker
+importing spaCy, loading its model and processing the document. So
+``docmill run`` (and :func:`docmill.orchestration.launch.execute`) calls
+:func:`start` before it imports Prefect: when the run has documents to process
+(not an empty folder, not a rerun that reuses every document) it makes the run's
+:class:`~docmill.engine.workers.WorkerPool`, starts its workers at once, and
+sends the run's first batch (the documents the flow's first task will get, as
+the flow computes them) through the five stages in a background thread. Plugins
+load their models on first use, so this is also what loads them.
+
+The flow then :func:`take`\\ s that pool instead of making its own (and closes it
+when the run ends, as it would its own), and the task of its first batch
+:func:`claim`\\ s the result instead of running the stages again: the same worker
+code on the same inputs, only earlier. A batch that does not match (the inputs
+changed in between) runs as usual and the early result is dropped, as it is when
+the run fails before its flow starts (:func:`discard`).
 """
 
 from __future__ import annotations
@@ -19,20 +24,37 @@ from __future__ import annotations
 import dataclasses
 import threading
 import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from docmill.engine import STAGES, DocState, stages
+from docmill.engine import DocState, stages
 from docmill.engine.workers import PoolConfig, WorkerPool
 from docmill.limits import DEFAULT_LIMITS, Limits
 from docmill.orchestration.manager import get_manager, selection
-from docmill.orchestration.stage_work import worker_setup
+from docmill.orchestration.stage_work import run_stages_in, worker_setup
 from docmill.runs import cache
 from docmill.settings import DEFAULT_TIME_PER_MB
-from docmill.sources import InputFile, discover
+from docmill.sources import InputFile, Source, discover
+
+
+@dataclasses.dataclass
+class _Early:
+    """The pool started early for the run of this process, and its first batch."""
+
+    parameters: dict[str, Any]
+    pool: WorkerPool
+    #: The inputs of the first batch, as (name, path): what the flow's first task must get.
+    inputs: tuple[tuple[str, str], ...]
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    result: tuple[list[DocState], dict[str, float]] | None = None
+    error: BaseException | None = None
+    #: Set by :func:`take`: the flow runs with this pool, so its first batch may be claimed.
+    taken: bool = False
+
 
 #: The pool started early for the run of this process, until the flow takes it.
-_early: list[WorkerPool] = []
+_early: list[_Early] = []
 
 
 def pool_config(parameters: dict[str, Any]) -> tuple[PoolConfig | None, list[InputFile]]:
@@ -68,7 +90,10 @@ def pool_config(parameters: dict[str, Any]) -> tuple[PoolConfig | None, list[Inp
 
 
 def start(parameters: dict[str, Any]) -> None:
-    """Start the run's plugin workers now, and warm them up, when it has documents to process."""
+    """Start the run's plugin workers now, and its first batch, when it has documents
+    to process (a second call for the same parameters keeps what the first started)."""
+    if _early and _early[0].parameters == parameters and not _early[0].pool.closed:
+        return
     discard()
     try:
         config, todo = pool_config(parameters)
@@ -77,29 +102,21 @@ def start(parameters: dict[str, Any]) -> None:
     if config is None or not todo:
         return
     pool = WorkerPool(config)
-    batches = -(-len(todo) // max(1, parameters["batch_size"]))
-    pool.prestart(min(config.size, batches))
-    _early.append(pool)
-    sized = [(_size(item), item) for item in todo]
-    size, smallest = min(sized, key=lambda pair: pair[0])
-    if size <= WARM_UP_BYTES:
-        threading.Thread(
-            target=_warm_up,
-            args=(pool, smallest, parameters["max_bytes"], _limits(parameters)),
-            name="docmill-warm-up",
-            daemon=True,
-        ).start()
+    size = max(1, parameters["batch_size"])
+    pool.prestart(min(config.size, -(-len(todo) // size)))
+    first = todo[:size]
+    early = _Early(dict(parameters), pool, _inputs(first))
+    _early.append(early)
+    threading.Thread(
+        target=_run_first,
+        args=(early, first, parameters),
+        name="docmill-first-batch",
+        daemon=True,
+    ).start()
 
 
-#: Largest document sent through the stages to warm a worker up.
-WARM_UP_BYTES = 200_000
-
-
-def _size(item: InputFile) -> int:
-    try:
-        return item.path.stat().st_size
-    except OSError:
-        return WARM_UP_BYTES + 1
+def _inputs(items: Iterable[InputFile | Source]) -> tuple[tuple[str, str], ...]:
+    return tuple((item.name, str(getattr(item, "path", ""))) for item in items)
 
 
 def _limits(parameters: dict[str, Any]) -> Limits:
@@ -110,29 +127,57 @@ def _limits(parameters: dict[str, Any]) -> Limits:
     )
 
 
-def _warm_up(pool: WorkerPool, item: InputFile, max_bytes: int, limits: Limits) -> None:
-    """Run ``item`` through every stage in ``pool`` and drop the result (see the module)."""
-    states = [DocState.of(item)]
+def _run_first(early: _Early, items: list[InputFile], parameters: dict[str, Any]) -> None:
+    """Run the first batch through every stage in the early pool (see the module)."""
     try:
-        for stage in STAGES:
-            states = pool.run(
-                stage, states, max_bytes=max_bytes, batch="docmill-warm-up", limits=limits
-            )
-    except Exception:  # the pool was closed, or a plugin failed: the run will say so
-        return
+        early.result = run_stages_in(
+            early.pool,
+            [DocState.of(item) for item in items],
+            lambda: get_manager(*selection(parameters.get("disable") or (), None)),
+            max_bytes=parameters["max_bytes"],
+            batch="docmill-first-batch",
+            fail_fast=parameters.get("fail_fast", False),
+            limits=_limits(parameters),
+        )
+    except BaseException as exc:  # a PluginError under fail_fast, or the pool closed
+        early.error = exc
+    finally:
+        early.done.set()
 
 
 def take(config: PoolConfig) -> WorkerPool | None:
     """The pool started early for ``config`` (the caller closes it), else None."""
     while _early:
-        pool = _early.pop()
-        if pool.config == config and not pool.closed:
-            return pool
-        pool.close()
+        early = _early[-1]
+        if early.pool.config == config and not early.pool.closed:
+            early.taken = True
+            return early.pool
+        discard()
     return None
+
+
+def claim(states: Sequence[DocState]) -> tuple[list[DocState], dict[str, float]] | None:
+    """The early result of the batch of ``states`` (before load), once, if it is the
+    first batch of a pool the flow took; else None (the caller runs the stages).
+
+    Waits for the early run to finish; raises what it raised (a
+    :class:`~docmill.engine.PluginError` under ``fail_fast``).
+    """
+    if not _early or not _early[-1].taken:
+        return None
+    early = _early[-1]
+    if _inputs(s.input for s in states if s.input is not None) != early.inputs or len(
+        states
+    ) != len(early.inputs):
+        return None
+    early.taken = False  # once
+    early.done.wait()
+    if early.error is not None:
+        raise early.error
+    return early.result
 
 
 def discard() -> None:
     """Close a pool started early that no flow took (the run failed before)."""
     while _early:
-        _early.pop().close()
+        _early.pop().pool.close()
