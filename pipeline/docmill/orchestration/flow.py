@@ -234,6 +234,38 @@ async def docmill_flow(
     return {**summary, "flow_run_id": _flow_run_id()}
 
 
+def send_pending() -> None:
+    """Send the log lines and events Prefect still queues for the API now, not at exit.
+
+    Without it the process sends them on its way out, after the summary line. Each
+    worker warns that it is "still processing items" when it is stopped with items
+    queued, which is the point here: that warning is not shown. Does nothing inside a
+    running event loop (a notebook), where they go as usual.
+    """
+    import asyncio
+    import logging
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    try:
+        asyncio.get_running_loop()
+        return
+    except RuntimeError:
+        pass
+    workers = (APILogWorker, EventsWorker)
+    logs = [logging.getLogger(w.__name__) for w in workers]  # each QueueService's logger
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.ERROR)
+    try:
+        for worker in workers:
+            worker.drain_all(timeout=5)
+    finally:
+        for log, level in zip(logs, levels, strict=True):
+            log.setLevel(level)
+
+
 def _last_result(futures: list[PrefectFuture[Timed]]) -> Timed:
     """The last stage's result of a batch; if a stage failed, that stage's own exception
     (e.g. :class:`docmill.engine.PluginError`), not Prefect's "upstream did not complete"."""

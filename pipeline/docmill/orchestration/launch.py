@@ -141,6 +141,7 @@ def execute(plan: RunPlan, progress: Callable[[int, int], None] | None = None) -
                 summary: dict[str, Any] = runners.complete(
                     runners.flow_for(plan.options)(**plan.parameters)
                 )
+                flow.send_pending()
             finally:
                 flow.set_progress(None)
     finally:
