@@ -4,7 +4,8 @@
 read a declaration (``<html lang>``, front matter ``lang``, the DOCX core
 property ``language``, the PDF catalog's ``/Lang``) wins; else the text is
 identified with py3langid (langid.py's model, shipped inside the wheel: nothing is
-downloaded at run time; loaded on first use and shared by the process). A text
+downloaded at run time; loaded on first use and shared by the process, from a
+faster copy in the user's cache, :mod:`docmill.language_model`). A text
 too short to tell, or one the detector is unsure of (a page of mixed languages),
 is :data:`UNDETERMINED` (``"und"``, ISO 639-2's code for it); a page whose
 paragraphs are in several languages, none of them most of the text (a festival
@@ -52,9 +53,9 @@ _model: list[Any] = []
 def _identifier() -> Any:
     with _lock:
         if not _model:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+            from docmill import language_model
 
-            _model.append(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+            _model.append(language_model.load())
         return _model[0]
 
 
