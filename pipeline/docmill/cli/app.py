@@ -19,6 +19,7 @@ import typer
 from pydantic import ValidationError
 
 from docmill.orchestration.environment import configure
+from docmill.orchestration.launch import end_early
 from docmill.orchestration.manager import fresh_manager
 from docmill.plugins import Manager
 from docmill.settings import Settings
@@ -175,6 +176,7 @@ def main() -> None:
     try:
         app()
     finally:
+        end_early()  # a worker started for a run that stopped before it (a usage error)
         # Exit without the collector scanning every object Prefect and the run made
         # on the way out (1-2 s after the summary line); nothing is skipped.
         gc.freeze()

@@ -37,7 +37,14 @@ from docmill.orchestration.faults import (
     describe,
     stop_temporary_servers,
 )
-from docmill.orchestration.launch import UsageError, begin, end_early, execute, plan_run
+from docmill.orchestration.launch import (
+    UsageError,
+    begin,
+    end_early,
+    execute,
+    plan_run,
+    prepare,
+)
 from docmill.runs.folder import latest_run
 
 #: The ``code`` of the finding that stands for a plugin's failed contribution to a document.
@@ -107,6 +114,7 @@ def run(
     6 on a fault around the run (disk full, output folder or Prefect home not
     writable, Prefect API gone): then nothing is published.
     """
+    prepare()  # a plugin worker starts while the request is read and checked
     if verbose:  # read when Prefect is imported: the run's INFO logs on the console too
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"

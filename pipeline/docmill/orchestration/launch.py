@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from docmill.engine.workers import spare
 from docmill.orchestration import runners, warmup
 from docmill.orchestration.environment import configure
 from docmill.orchestration.manager import Warn, checked_settings, fresh_manager
@@ -101,6 +102,13 @@ def plan_run(
     return RunPlan(parameters, options, mgr)
 
 
+def prepare() -> None:
+    """Start a plugin worker process before the run is even planned (a spare: its
+    interpreter and imports overlap the caller's; the run's pool adopts it, see
+    :mod:`docmill.engine.workers.spare`); :func:`end_early` ends it if unused."""
+    spare.prespawn()
+
+
 def begin(plan: RunPlan) -> None:
     """Start the run's plugin workers and its first batch now, before Prefect is imported
     (:mod:`docmill.orchestration.warmup`); :func:`execute` does it if this was not called.
@@ -113,8 +121,9 @@ def begin(plan: RunPlan) -> None:
 
 
 def end_early() -> None:
-    """Close the workers :func:`begin` started that no flow took."""
+    """Close the workers :func:`prepare` and :func:`begin` started that no flow took."""
     warmup.discard()
+    spare.discard()
 
 
 def execute(plan: RunPlan, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:

@@ -108,7 +108,10 @@ def main() -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     conn = Connection(conn_fd)
-    setup: WorkerSetup = conn.recv()
+    try:
+        setup: WorkerSetup = conn.recv()
+    except (EOFError, OSError):  # a spare worker no run adopted (see spare.py)
+        return
     with override_plugin_settings(setup.plugin_settings, isolate=True):
         serve(conn, Marker(marker_fd), setup)
     # The parent waits for this exit at the end of every run: without this, the

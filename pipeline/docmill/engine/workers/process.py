@@ -16,13 +16,10 @@ the worker is started again and the rest of the batch goes on.
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import IO
@@ -30,9 +27,9 @@ from typing import IO
 from docmill.engine.failures import FRAMEWORK, PluginError, describe
 from docmill.engine.stage import LAST_STAGE, Stage
 from docmill.engine.state import DocState
+from docmill.engine.workers import spare
 from docmill.engine.workers.child import HELD_BATCHES
 from docmill.engine.workers.protocol import (
-    MARKER_SIZE,
     Crashed,
     Marker,
     Patched,
@@ -56,7 +53,7 @@ STARTUP_GRACE = 60.0
 WATCH_INTERVAL = 0.5
 
 #: Starts a process: ``spawn(argv, fds_to_pass)`` (from the pool's long-lived thread).
-Spawn = Callable[[list[str], tuple[int, ...]], "subprocess.Popen[bytes]"]
+Spawn = spare.Spawn
 
 
 class WorkerStartError(RuntimeError):
@@ -125,26 +122,12 @@ class StageWorker:
         self._marker_file: IO[bytes] | None = None
 
     def start(self) -> None:
-        """Start the worker: a fresh interpreter with this process's ``sys.path``.
-
-        It is a plain subprocess (not ``multiprocessing``), so it never re-imports
-        the caller's ``__main__`` and works from any script, REPL or console entry point.
-        """
-        self._marker_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
-        self._marker_file.write(bytes(MARKER_SIZE))
-        self._marker_file.flush()
+        """Start the worker (:func:`~docmill.engine.workers.spare.launch`), or adopt the
+        spare one ``docmill run`` started before it planned the run, and send it the setup."""
+        launched = spare.adopt() or spare.launch(self._spawn)
+        self.process, self.conn = launched.process, launched.conn
+        self._marker_file = launched.marker_file
         self.marker = Marker(self._marker_file.fileno())
-        parent, child = socket.socketpair()
-        code = (
-            f"import sys; sys.path[:] = {sys.path!r}; "
-            "from docmill.engine.workers.child import main; main()"
-        )
-        args = [sys.executable, "-c", code, str(child.fileno()), str(self._marker_file.fileno())]
-        try:
-            self.process = self._spawn(args, (child.fileno(), self._marker_file.fileno()))
-        finally:
-            child.close()
-        self.conn = Connection(parent.detach())
         self.conn.send(self.setup)
         self.ready = False
         self.warm = set()
