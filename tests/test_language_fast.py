@@ -10,6 +10,7 @@ Hypothesis makes and on every sample text of the repository.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -132,3 +133,14 @@ def test_resolve_is_the_same_before_and_after_the_switch(monkeypatch: pytest.Mon
     slow = [language.resolve(None, t) for t in texts]
     monkeypatch.setattr(language, "_model", [fast])
     assert [language.resolve(None, t) for t in texts] == slow
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="ab1_ é²½Ⅻ和かー한\n")))
+def test_letters_counts_one_match_per_letter(text: str) -> None:
+    """``letters`` counts what one match per letter (and per CJK character) counts."""
+    assert language.letters(text) == len(_LETTER.findall(text)) + len(_CJK.findall(text))

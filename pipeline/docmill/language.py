@@ -42,9 +42,9 @@ MIN_CONFIDENCE = 0.5
 #: Only this much of a long text is read: enough for a stable answer, bounded cost.
 SAMPLE_CHARS = 5000
 
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_CJKS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _lock = threading.Lock()
 _model: list[Any] = []
 #: Detections py3langid makes itself before docmill builds its faster scorer of the
@@ -72,8 +72,12 @@ def _identifier() -> Any:
 
 
 def letters(text: str) -> int:
-    """The weight of ``text``'s letters for :data:`MIN_LETTERS` (CJK characters count twice)."""
-    return len(_LETTER.findall(text)) + len(_CJK.findall(text))
+    """The weight of ``text``'s letters for :data:`MIN_LETTERS` (CJK characters count twice).
+
+    Counted as what removing them takes off the length (runs at once, not one
+    match object per letter: the same count at less than half the cost).
+    """
+    return 2 * len(text) - len(_LETTERS.sub("", text)) - len(_CJKS.sub("", text))
 
 
 def classify(text: str) -> tuple[str, float] | None:
