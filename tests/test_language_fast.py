@@ -98,6 +98,14 @@ def test_counts_and_classify_equal_py3langid(text: str) -> None:
     assert fast.classify(text) == ident.classify(text)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(TEXTS, max_size=6))
+def test_classify_many_is_classify_of_each(texts: list[str]) -> None:
+    """Texts scored together (joined by a separator byte) score as each alone."""
+    ident, fast = _pair()
+    assert fast.classify_many(texts) == [ident.classify(text) for text in texts]
+
+
 def _sample_texts() -> list[str]:
     paths = [
         *sorted((ROOT / "eval").rglob("*.txt")),
@@ -121,6 +129,7 @@ def test_every_sample_text_scores_as_with_py3langid() -> None:
     assert len(texts) > 100
     for text in texts:
         assert fast.classify(text) == ident.classify(text), text[:80]
+    assert fast.classify_many(texts) == [ident.classify(text) for text in texts]
 
 
 def test_resolve_is_the_same_before_and_after_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
