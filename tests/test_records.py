@@ -64,3 +64,35 @@ def test_jsonl_lines_are_the_json_of_each_records_dump(tmp_path: Path) -> None:
         if isinstance(r, t)
     )
     assert written == expected
+
+
+def test_updated_is_model_copy_with_update() -> None:
+    """``updated`` makes the object ``model_copy(update=...)`` makes: fields, their
+    order, the fields set, the JSON; a model with private attributes is copied by
+    pydantic itself."""
+    from pydantic import PrivateAttr
+
+    from docmill.records import Entity, Segment, updated
+
+    seg = Segment(type="sentence", start=3, end=9, text="Hello.")
+    ent = Entity(start=0, end=4, label="PERSON", plugin="x", doc_id="d")
+    for record, values in [
+        (seg, {"index": 2}),
+        (seg, {"index": 0, "page": 3, "id": "abc"}),
+        (ent, {"plugin": "extract_entities"}),
+        (ent, {}),
+    ]:
+        ours, theirs = updated(record, values), record.model_copy(update=values)
+        assert type(ours) is type(theirs)
+        assert list(ours.__dict__.items()) == list(theirs.__dict__.items())
+        assert ours.model_fields_set == theirs.model_fields_set
+        assert ours.model_dump_json() == theirs.model_dump_json()
+        assert ours == theirs and ours is not record
+        assert record.model_dump() != ours.model_dump() or not values
+
+    class Private(Segment):
+        _note: str = PrivateAttr(default="n")
+
+    private = Private(type="paragraph", start=0, end=1)
+    copied = updated(private, {"index": 1})
+    assert copied.index == 1 and copied._note == "n"

@@ -113,3 +113,51 @@ def test_abbreviation_pass_matches_pysbd_on_generated_text(text: str) -> None:
 
     reference = pysbd.Segmenter(language="en", clean=False).processor(text).process()
     assert _splitter().processor(text).process() == reference
+
+
+_LIST_TOKENS = [
+    "1.", "2.", "3.", "10.", "11.", "1)", "2)", "(1)", "(2)", "a.", "b.", "c.", "a)", "b)", "(a)",
+    "(b)", "i.", "ii.", "iii.", "(i)", "(ii)", "iv)", "x.", "-1.", "-2.", "⁃3.", "Item", "one",
+    "two", "end.", "Also", "9.", "0.", "\r", "\n", ".", ")", "s-1.", "3.5", "A.",
+]
+
+
+@given(st.lists(st.sampled_from(_LIST_TOKENS), min_size=1, max_size=30).map(" ".join))
+@settings(max_examples=300, deadline=None)
+def test_list_pass_is_pysbds_on_list_like_text(text: str) -> None:
+    """The list pass without the scans that cannot match (segment_text._Lists) gives
+    pysbd's text, and the English processor built on it pysbd's sentences."""
+    import pysbd
+    from pysbd.lists_item_replacer import ListItemReplacer
+
+    from docmill_builtins.segment_text import _Lists, _splitter
+
+    line = text.replace("\n", "\r")
+    assert _Lists(line).add_line_break() == ListItemReplacer(line).add_line_break()
+    reference = pysbd.Segmenter(language="en", clean=False).processor(text).process()
+    assert _splitter().processor(text).process() == reference
+
+
+def test_english_sentences_are_pysbds_on_every_sample_paragraph() -> None:
+    """Every paragraph of the eval samples, the fixtures and the shared seeds (when
+    present): docmill's English processor (faster abbreviation and list passes)
+    gives pysbd's own sentences."""
+    import pysbd
+
+    from docmill_builtins.segment_text import _UNPAIR, _splitter, paragraphs
+
+    root = Path(__file__).resolve().parent.parent
+    folders = [root / "eval", root / "tests" / "fixtures", Path("/work/shared/seeds")]
+    reference = pysbd.Segmenter(language="en", clean=False)
+    seen = 0
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.suffix not in (".md", ".txt", ".html") or not path.is_file():
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for start, end in paragraphs(text):
+                chunk = text[start:end].translate(_UNPAIR)
+                ours = _splitter().processor(chunk).process()
+                assert ours == reference.processor(chunk).process(), chunk[:80]
+                seen += 1
+    assert seen > 100

@@ -15,7 +15,7 @@ and fills ``doc_id``, ``id``, ``text`` and ``plugin``, so a plugin only sets
 from __future__ import annotations
 
 import hashlib
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -213,6 +213,29 @@ CORE_RECORD_TYPES: tuple[type[Record], ...] = (
     Finding,
     Reject,
 )
+
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+_object_setattr = object.__setattr__
+
+
+def updated(record: RecordT, values: dict[str, Any]) -> RecordT:
+    """``record.model_copy(update=values)``, at half its cost: for values the framework
+    has itself checked (offsets it mapped, an index it counted, an id it computed, the
+    plugin's name), which are not validated, as with ``model_copy``.
+
+    The same object as ``model_copy`` makes (fields, fields set); a model with
+    extra fields or private attributes is copied by ``model_copy`` itself.
+    """
+    if record.__pydantic_extra__ is not None or record.__pydantic_private__ is not None:
+        return record.model_copy(update=values)
+    cls = type(record)
+    new = cls.__new__(cls)
+    _object_setattr(new, "__dict__", {**record.__dict__, **values})
+    _object_setattr(new, "__pydantic_extra__", None)
+    _object_setattr(new, "__pydantic_fields_set__", record.__pydantic_fields_set__ | values.keys())
+    _object_setattr(new, "__pydantic_private__", None)
+    return new
 
 
 def span_id(doc_id: str, record: Span) -> str:

@@ -29,6 +29,9 @@ import pysbd
 import pysbd.languages
 from pysbd.lang.arabic import Arabic
 from pysbd.lang.english import English
+from pysbd.lists_item_replacer import ListItemReplacer
+from pysbd.processor import Processor
+from pysbd.utils import Text
 
 from docmill import CleanText, Segment, hookimpl
 
@@ -85,10 +88,68 @@ class _Abbreviations(English.AbbreviationReplacer):  # type: ignore[misc]
         return text
 
 
+#: What every numbered-list pattern of pysbd's needs: a digit, then "." or ")".
+_DIGIT_MARK = re.compile(r"\d[.)]")
+#: What the letter-list patterns need: a lone small letter and "." (at the start or
+#: after whitespace), or small letters and ")".
+_LETTER_PERIOD = re.compile(r"(?<!\S)[a-z]\.")
+_LETTER_PAREN = re.compile(r"[a-z]\)")
+
+
+class _Lists(ListItemReplacer):  # type: ignore[misc]
+    """pysbd's list pass, without the scans that cannot find a list item.
+
+    pysbd looks for numbered and lettered list items with seven ``re.findall``
+    scans per paragraph (patterns of up to twelve alternatives, each behind a
+    look-behind) and does nothing when a scan finds nothing. Each scan here first
+    asks a one-pattern search for what every alternative of it needs (a digit
+    followed by ``.`` or ``)``; a small letter followed by ``.`` at a word start,
+    or by ``)``); when that is absent the scan would have found nothing, so it is
+    skipped. Otherwise pysbd's own scan runs: the text is pysbd's.
+    """
+
+    def scan_lists(self, regex1: str, regex2: str, replacement: str, strip: bool = False) -> None:
+        if _DIGIT_MARK.search(self.text):
+            super().scan_lists(regex1, regex2, replacement, strip)
+
+    def iterate_alphabet_array(
+        self, regex: str, parens: bool = False, roman_numeral: bool = False
+    ) -> str:
+        if not (_LETTER_PAREN if parens else _LETTER_PERIOD).search(self.text):
+            return str(self.text)
+        return str(super().iterate_alphabet_array(regex, parens, roman_numeral))
+
+
+class _NewsProcessor(Processor):  # type: ignore[misc]
+    """pysbd's ``Processor.process`` (as of pysbd 0.3.4) with the list pass above."""
+
+    text: str
+
+    def process(self) -> list[str] | str:
+        if not self.text:
+            return str(self.text)
+        self.text = self.text.replace("\n", "\r")
+        self.text = _Lists(self.text).add_line_break()
+        self.replace_abbreviations()
+        self.replace_numbers()
+        self.replace_continuous_punctuation()
+        self.replace_periods_before_numeric_references()
+        self.text = Text(self.text).apply(
+            self.lang.Abbreviation.WithMultiplePeriodsAndEmailRule,
+            self.lang.GeoLocationRule,
+            self.lang.FileFormatRule,
+        )
+        return list(self.split_into_segments())
+
+
 class _NewsEnglish(English):  # type: ignore[misc]
-    """pysbd's English rules with the faster abbreviation pass above."""
+    """pysbd's English rules with the faster abbreviation and list passes above."""
 
     AbbreviationReplacer = _Abbreviations
+
+
+if pysbd.__version__ == "0.3.4":  # _NewsProcessor.process is this version's, step for step
+    _NewsEnglish.Processor = _NewsProcessor
 
 
 class _Arabic(Arabic):  # type: ignore[misc]

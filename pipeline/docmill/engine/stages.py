@@ -36,7 +36,17 @@ from docmill.language import resolve as resolve_language
 from docmill.limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from docmill.pages import page_at, page_ranges
 from docmill.plugins import Manager
-from docmill.records import DocRecord, Document, Edit, Finding, Record, Segment, Span, span_id
+from docmill.records import (
+    DocRecord,
+    Document,
+    Edit,
+    Finding,
+    Record,
+    Segment,
+    Span,
+    span_id,
+    updated,
+)
 from docmill.sources import InputFile, Source
 from docmill.text import CleanText, EditedText
 
@@ -250,7 +260,7 @@ def _map_span(clean: CleanText, record: Span, plugin: str) -> Span:
     )
     data["id"] = ""
     mapped = type(record).model_validate(data)
-    return mapped.model_copy(update={"id": span_id(clean.id, mapped)})
+    return updated(mapped, {"id": span_id(clean.id, mapped)})
 
 
 def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
@@ -258,16 +268,16 @@ def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
     text = state.clean
     assert text is not None
 
-    def accept(name: str, result: Any) -> list[Segment]:
+    def accept(name: str, result: Any) -> list[tuple[Segment, Span]]:
         segments = []
         for seg in as_list(name, "segment", result):
             if not isinstance(seg, Segment):
                 raise TypeError(f"returned {type(seg).__name__}, expected Segment")
-            _map_span(text, seg, name)  # validates range and fields
-            segments.append(seg.model_copy(update={"plugin": name, "doc_id": text.id}))
+            mapped = _map_span(text, seg, name)  # validates range and fields
+            segments.append((updated(seg, {"plugin": name, "doc_id": text.id}), mapped))
         return segments
 
-    segments: list[Segment] = []
+    segments: list[tuple[Segment, Span]] = []
     language = text.document.language
     for outcome in call_each(mgr, "segment", lambda: {"doc": text}, accept, language):
         if outcome.error is not None:
@@ -275,20 +285,22 @@ def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
             state.fail("segment", outcome.plugin, *problem)
             return
         segments.extend(outcome.value or ())
-    segments.sort(key=lambda s: (s.type, s.start, s.end))
+    segments.sort(key=lambda pair: (pair[0].type, pair[0].start, pair[0].end))
     counters: dict[str, int] = {}
     numbered = []
-    for seg in segments:
+    pages = page_ranges(text.document.meta)
+    for seg, mapped in segments:
         index = counters.get(seg.type, 0)
         counters[seg.type] = index + 1
-        numbered.append(seg.model_copy(update={"index": index}))
-    state.segments = numbered
-    pages = page_ranges(text.document.meta)
-    for seg in numbered:
-        mapped = _map_span(text, seg, seg.plugin)
+        numbered.append(updated(seg, {"index": index}))
+        # the segment accept validated and mapped, numbered
+        final: dict[str, Any] = {"index": index}
+        if "index" in mapped.id_fields:  # a plugin's Segment type may count it in
+            final["id"] = span_id(text.id, updated(mapped, final))
         if pages:
-            mapped = mapped.model_copy(update={"page": page_at(pages, mapped.start)})
-        state.records.append(mapped)
+            final["page"] = page_at(pages, mapped.start)
+        state.records.append(updated(mapped, final))
+    state.segments = numbered
 
 
 # -- extract ------------------------------------------------------------------------
@@ -344,7 +356,7 @@ def extract(mgr: Manager, state: DocState, context: StageContext) -> None:
             continue
         assert outcome.value is not None
         returned, finished = outcome.value
-        state.found.extend(r.model_copy(update={"plugin": outcome.plugin}) for r in returned)
+        state.found.extend(updated(r, {"plugin": outcome.plugin}) for r in returned)
         state.records.extend(finished)
 
 
