@@ -36,12 +36,11 @@ def _seen(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
 
-def test_rerun_reuses_unchanged_documents_and_redoes_the_rest(
-    run_flow: Run,
-    tmp_path: Path,
-    install_plugin: Callable[..., str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def counted(
+    tmp_path: Path, install_plugin: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path]:
+    """(corpus of 3 seeds, log of the documents that went through extract)."""
     log = tmp_path / "seen.log"
     monkeypatch.setenv("DOCMILL_TEST_SEEN_LOG", str(log))
     install_plugin("seen_counter", COUNTER)
@@ -49,6 +48,16 @@ def test_rerun_reuses_unchanged_documents_and_redoes_the_rest(
     corpus.mkdir()
     for name in sorted(p.name for p in SEEDS.iterdir())[:3]:
         shutil.copy(SEEDS / name, corpus / name)
+    return corpus, log
+
+
+def test_rerun_reuses_unchanged_documents_and_redoes_the_rest(
+    run_flow: Run,
+    tmp_path: Path,
+    counted: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    corpus, log = counted
     out = tmp_path / "out"
 
     first = run_flow([corpus], out, time_limit=0)
@@ -156,21 +165,6 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "truncated": _truncate,
     "deleted": Path.unlink,
 }
-
-
-@pytest.fixture
-def counted(
-    tmp_path: Path, install_plugin: Callable[..., str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[Path, Path]:
-    """(corpus of 3 seeds, log of the documents that went through extract)."""
-    log = tmp_path / "seen.log"
-    monkeypatch.setenv("DOCMILL_TEST_SEEN_LOG", str(log))
-    install_plugin("seen_counter", COUNTER)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in sorted(p.name for p in SEEDS.iterdir())[:3]:
-        shutil.copy(SEEDS / name, corpus / name)
-    return corpus, log
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))

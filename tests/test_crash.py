@@ -17,21 +17,24 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from docmill.runs.folder import LATEST, MANIFEST, PARTIAL_PREFIX, latest_run
 from tests.conftest import SEEDS, RunResult
+from tests.plugin_venv import harness_api_url
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.flow
 
 Run = Callable[..., RunResult]
 
-#: Slow only when the test asks (in the killed subprocess): a run that lasts long
-#: enough to be killed in the middle, with a trace of how far it got.
+#: Only when the test asks (in the killed subprocess): a trace of how far the run got,
+#: and a halt at the 4th document (2 batches in extract) until the test kills the run,
+#: so it is killed in the middle however fast or slow the machine is.
 SLOWPOKE = """
 import os, time
+from pathlib import Path
 from docmill import hookimpl
 
 @hookimpl
@@ -40,7 +43,8 @@ def extract(doc):
     if progress:
         with open(progress, "a") as fh:
             fh.write(doc.id + "\\n")
-        time.sleep(0.4)
+        if len(Path(progress).read_text().split()) >= 4:
+            time.sleep(90)  # halted here: the test kills the run (within the time limit)
     return []
 """
 
@@ -52,17 +56,6 @@ def _corpus(root: Path, copies: int = 3) -> Path:
             text = seed.read_text(encoding="utf-8") + f"\n\nEdition {i + 1}.\n"
             (root / f"{seed.stem}-{i}{seed.suffix}").write_text(text, encoding="utf-8")
     return root
-
-
-def _wait_for(predicate: Callable[[], bool], seconds: float, proc: subprocess.Popen[Any]) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc.poll() is not None:
-            raise AssertionError(f"docmill exited early with {proc.returncode}")
-        time.sleep(0.2)
-    raise AssertionError(f"not reached within {seconds} s")
 
 
 def test_kill_9_mid_run_then_rerun_is_byte_identical(
@@ -77,12 +70,15 @@ def test_kill_9_mid_run_then_rerun_is_byte_identical(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DOCMILL_"))}
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect"),
+        # the session's API, as an operator's server: no temporary server to start
+        PREFECT_API_URL=harness_api_url(),
         DOCMILL_BACKGROUND_SERVER="false",  # no server outliving the test
         PYTHONPATH=str(site),
         DOCMILL_TEST_PROGRESS=str(progress),
     )
     docmill = Path(sys.executable).with_name("docmill")
-    log = (tmp_path / "docmill.log").open("wb")
+    log_path = tmp_path / "docmill.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [str(docmill), "run", str(corpus), "--out", str(out), "--batch-size", "2"],
         cwd=tmp_path,
@@ -93,9 +89,8 @@ def test_kill_9_mid_run_then_rerun_is_byte_identical(
     )
     try:
         # Killed once 2 batches reached extract: some written, most not.
-        _wait_for(
-            lambda: progress.is_file() and len(progress.read_text().split()) >= 4, 240, proc
-        )
+        wait_until(lambda: progress.is_file() and len(progress.read_text().split()) >= 4,
+                   "2 batches in extract", 240, proc=proc, output=log_path.read_text)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)

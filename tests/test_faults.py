@@ -22,15 +22,16 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from docmill.orchestration.server import healthy
 from docmill.runs.folder import LATEST, PARTIAL_PREFIX
 from tests.conftest import SEEDS
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.flow
 
@@ -92,6 +93,8 @@ class Docmill:
             PYTHONPATH=os.pathsep.join([str(site), str(ROOT / "pipeline"), str(ROOT / "plugins")]),
             PREFECT_HOME=str(root / "prefect-home"),
             PREFECT_API_URL=api_url,
+            # no model load in each run's worker: the faults, not the entities, are under test
+            DOCMILL_DISABLE_PLUGINS="extract_entities",
         )
         self.corpus = root / "corpus"
         self.corpus.mkdir()
@@ -352,27 +355,8 @@ def _start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api"
-    import urllib.request
-
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the Prefect server exited"
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return proc, url
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the Prefect server did not answer")
-
-
-def _wait_for(predicate: Callable[[], bool], proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 300
-    while not predicate():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "not reached"
-        time.sleep(0.1)
+    wait_until(lambda: healthy(url), "answer from the Prefect server", 180, proc=proc)
+    return proc, url
 
 
 def test_the_prefect_api_lost_in_the_middle_of_a_run(
@@ -398,7 +382,9 @@ def test_the_prefect_api_lost_in_the_middle_of_a_run(
     )
     try:
         seen = Path(f"{gate}.seen")
-        _wait_for(seen.is_file, proc)  # the first document is in extract
+        # the first document is in extract
+        wait_until(seen.is_file, "document in extract", proc=proc,
+                   output=lambda: "" if proc.poll() is None else "\n".join(proc.communicate()))
         os.killpg(server.pid, signal.SIGKILL)
         server.wait(30)
         gate.touch()

@@ -10,6 +10,7 @@ guessed from a clock.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import io
 import struct
@@ -84,6 +85,12 @@ def docx_bomb(expanded: int) -> bytes:
     return out.getvalue()
 
 
+@functools.cache
+def bomb_300mb() -> bytes:
+    """:func:`docx_bomb` of 300 MB, built once (~3 s) for the three tests that refuse it."""
+    return docx_bomb(300 * MB)
+
+
 def understate(data: bytes, member: str, size: int) -> bytes:
     """The zip ``data`` with ``member``'s declared uncompressed size set to ``size`` (a lie)."""
     raw = bytearray(data)
@@ -153,7 +160,7 @@ def test_bombs_and_a_5mb_line_are_refused_before_parsing_in_bounded_memory(
 ) -> None:
     """Default limits: each is a reject saying what it would expand to and what to raise."""
     docx_file = tmp_path / "bomb.docx"
-    docx_file.write_bytes(docx_bomb(300 * MB))
+    docx_file.write_bytes(bomb_300mb())
     assert docx_file.stat().st_size < 2 * MB  # well under max_bytes: only unpacking is big
     pdf_file = tmp_path / "stream.pdf"
     pdf_file.write_bytes(pdf_with_stream(text_lines(3_500_000)))  # ~140 MB of page content
@@ -192,7 +199,7 @@ def test_a_zip_that_understates_its_size_is_still_capped(
     (:mod:`zipfile` would truncate it to 1 MB, but only after inflating all 300 MB.)
     """
     liar = tmp_path / "liar.docx"
-    liar.write_bytes(understate(docx_bomb(300 * MB), "word/document.xml", MB))
+    liar.write_bytes(understate(bomb_300mb(), "word/document.xml", MB))
     declared = {i.filename: i.file_size for i in zipfile.ZipFile(liar).infolist()}
     assert declared["word/document.xml"] == MB  # the archive passes the declared-size check
     state = load_in_worker(loader_pool, liar)
@@ -338,14 +345,16 @@ def test_the_budget_grows_with_the_document_and_a_hang_is_still_stopped(
 def test_a_multi_mb_document_becomes_a_document_with_default_settings(
     run_flow: Run, tmp_path: Path
 ) -> None:
-    """1.2 MB of paragraphs (past spaCy's 1,000,000-character max_length) beside a bomb.
+    """Just past 1 MB of paragraphs (spaCy's 1,000,000-character max_length) beside a bomb.
 
-    The smallest size that proves the point: bigger ones are `make bench`'s long row."""
+    The smallest size that proves the point (its cost grows with every character):
+    bigger ones are `make bench`'s long row."""
     corpus = tmp_path / "in"
     corpus.mkdir()
-    text = long_text(1_200_000)
+    text = long_text(1_000_001)
+    assert 1_000_000 < len(text) < 1_002_000  # past max_length by less than a paragraph
     (corpus / "long.txt").write_text(text, encoding="utf-8")
-    (corpus / "bomb.docx").write_bytes(docx_bomb(300 * MB))
+    (corpus / "bomb.docx").write_bytes(bomb_300mb())
     result = run_flow([corpus], tmp_path / "out", batch_size=2)
     (doc,) = result.records("document")
     assert doc["source"] == "in/long.txt" and doc["text"] == text

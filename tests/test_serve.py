@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -25,6 +24,7 @@ from docmill.plugins import build_manager
 from docmill.runs.manifest import MANIFEST, read_manifest
 from docmill.runs.validate import validate_run
 from tests.conftest import SEEDS
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
 
@@ -65,16 +65,15 @@ def test_serve_fires_on_schedule_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
         for child in psutil.Process(proc.pid).children(recursive=True):
             family.setdefault(child.pid, child)  # Process remembers its start time: no pid reuse
 
-    try:
-        deadline = time.monotonic() + DEADLINE
+    def two_runs_done() -> bool:
+        note_family()
         # two run folders, and the server told of both runs' end (a run's folder is
         # complete a moment before its flow run reports COMPLETED)
-        while len(_complete_runs(out)) < 2 or _completed_runs(tmp_path) < 2:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            note_family()
-            time.sleep(0.5)
-        note_family()
+        return len(_complete_runs(out)) >= 2 and _completed_runs(tmp_path) >= 2
+
+    try:
+        wait_until(two_runs_done, "two scheduled runs", DEADLINE, proc=proc, poll=0.5,
+                   output=(tmp_path / "serve.log").read_text)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal
         code = proc.wait(timeout=90)
     finally:

@@ -17,8 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,13 @@ from docmill.orchestration.schedules import deployment_name
 from docmill.orchestration.server import LocalServer
 from docmill.runs.folder import MANIFEST
 from tests.conftest import SEEDS
+from tests.waiting import DEADLINE, wait_until
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
 
-#: Upper bound for any one wait below on a loaded 2-core machine.
-DEADLINE = 240.0
 DOCMILL = Path(sys.executable).with_name("docmill")
+#: Seconds between two reads of the server's database while waiting (it serves the runs).
+POLL = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +79,9 @@ class Served:
     def output(self) -> str:
         return self.log_path.read_text()
 
-    def wait_for(self, condition: Any, what: str) -> None:
-        deadline = time.monotonic() + DEADLINE
-        while not condition():
-            assert self.proc.poll() is None, f"serve exited before {what}:\n{self.output}"
-            assert time.monotonic() < deadline, f"no {what} in {DEADLINE:.0f}s:\n{self.output}"
-            time.sleep(0.5)
+    def wait_for(self, condition: Callable[[], object], what: str) -> None:
+        """Until ``condition()``; fails with serve's output if serve exits first."""
+        wait_until(condition, what, proc=self.proc, output=lambda: self.output, poll=POLL)
 
     def stop(self) -> str:
         if self.proc.poll() is None:
@@ -162,13 +159,6 @@ def _completed(server: LocalServer, deployment: str, after: datetime | None = No
     )
 
 
-def _wait(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} in {DEADLINE:.0f}s"
-        time.sleep(0.5)
-
-
 def test_a_restart_with_another_configuration_never_runs_the_old_one(
     tmp_path: Path, server: LocalServer
 ) -> None:
@@ -186,7 +176,8 @@ def test_a_restart_with_another_configuration_never_runs_the_old_one(
     finally:
         a.stop()
     a_runs = _complete_runs(a_out)
-    _wait(lambda: _late(server, "news") >= 3, "three late runs of A")  # several intervals
+    # several intervals
+    wait_until(lambda: _late(server, "news") >= 3, "three late runs of A", poll=POLL)
 
     b = Served(tmp_path, server, "b", str(b_in), "--interval", "2", "--out", str(b_out),
                "--name", "news")
@@ -234,7 +225,7 @@ def test_two_configurations_keep_their_schedules_and_a_restart_catches_up_once(
         d.stop()
     assert _complete_runs(c_out) == c_runs  # D ran none of C's schedule
     assert len(_complete_runs(d_out)) >= 2
-    _wait(lambda: _late(server, c_name) >= 3, "three late runs of C")
+    wait_until(lambda: _late(server, c_name) >= 3, "three late runs of C", poll=POLL)
 
     listing = _docmill(tmp_path, server, "schedules", "list")
     assert listing.returncode == 0, listing.stderr
@@ -283,8 +274,8 @@ def test_runs_that_pile_up_while_serving_are_skipped_but_the_newest(
         stopped = datetime.now(UTC)
         try:
             # past the runner's 10 s prefetch, several runs come due while nothing serves
-            _wait(lambda: _late_since(server, "suspended", stopped, 12) >= 3,
-                  "three runs due while suspended")
+            wait_until(lambda: _late_since(server, "suspended", stopped, 12) >= 3,
+                       "three runs due while suspended", poll=POLL)
         finally:
             os.killpg(served.proc.pid, signal.SIGCONT)
         resumed = datetime.now(UTC)

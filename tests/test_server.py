@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,11 @@ import pytest
 from docmill.orchestration import background
 from docmill.orchestration.server import healthy
 from tests.conftest import SEEDS
+from tests.waiting import DEADLINE, wait_until
 
 pytestmark = [pytest.mark.slow]
 
 DOCMILL = Path(sys.executable).with_name("docmill")
-#: Upper bound for one wait on a loaded 2-core machine.
-DEADLINE = 300.0
 
 CHILD = """
 import sys, time
@@ -125,17 +124,33 @@ def _corpus(tmp_path: Path) -> Path:
 LINK = re.compile(r"docmill: Prefect UI: (http://127\.0\.0\.1:(\d+))/runs/flow-run/([0-9a-f-]{36})")
 
 
-def test_runs_reuse_one_background_server_with_its_ui_logs_and_status(
+def test_two_first_runs_at_once_start_one_server_that_later_runs_reuse(
     tmp_path: Path, home: Path
 ) -> None:
+    """Two first runs race to start the server: one starts it, both use it; a later run
+    finds it through its state; the run's UI link, logs and artifact are in its API;
+    ``docmill server status`` and ``stop`` (one server start for all of it)."""
     corpus, env = _corpus(tmp_path), _env(home)
-    first = _docmill(tmp_path, env, "run", str(corpus), "--out", "out")
-    assert first.returncode == 3, first.stderr  # one reject
-    assert "started a background Prefect server" in first.stderr
+    procs = [
+        subprocess.Popen(
+            [str(DOCMILL), "run", str(corpus), "--out", f"out-{i}"], cwd=tmp_path, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = [p.communicate(timeout=DEADLINE)[1] for p in procs]
+    assert [p.returncode for p in procs] == [3, 3], outputs  # one reject each
+    started = [o for o in outputs if "started a background Prefect server" in o]
+    assert len(started) == 1, outputs
+    links = {LINK.search(o).group(1) for o in outputs}  # type: ignore[union-attr]
+    assert len(links) == 1
+    serving = (home / background.LOG).read_text().count("docmill keeper: serving")
+    assert serving == 1
     state = background.read_state(home)
     assert state is not None and healthy(state.api_url)
+    assert links == {state.ui_url}
 
-    second = _docmill(tmp_path, env, "run", str(corpus), "--out", "out", "--full")
+    second = _docmill(tmp_path, env, "run", str(corpus), "--out", "out-0", "--full")
     assert second.returncode == 3, second.stderr
     assert "started a background Prefect server" not in second.stderr
     assert background.read_state(home) == state  # the same server, found through its state
@@ -173,52 +188,26 @@ def test_runs_reuse_one_background_server_with_its_ui_logs_and_status(
     assert "not running" in _docmill(tmp_path, env, "server", "status").stdout
 
 
-def test_two_first_runs_at_once_start_one_server(tmp_path: Path, home: Path) -> None:
-    corpus, env = _corpus(tmp_path), _env(home)
-    procs = [
-        subprocess.Popen(
-            [str(DOCMILL), "run", str(corpus), "--out", f"out-{i}"], cwd=tmp_path, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for i in range(2)
-    ]
-    outputs = [p.communicate(timeout=DEADLINE)[1] for p in procs]
-    assert [p.returncode for p in procs] == [3, 3], outputs
-    started = [o for o in outputs if "started a background Prefect server" in o]
-    assert len(started) == 1, outputs
-    links = {LINK.search(o).group(1) for o in outputs}  # type: ignore[union-attr]
-    assert len(links) == 1
-    serving = (home / background.LOG).read_text().count("docmill keeper: serving")
-    assert serving == 1
-
-
-def _wait(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} in {DEADLINE:.0f}s"
-        time.sleep(0.2)
-
-
 def test_the_background_server_stops_itself_when_idle_but_not_while_used(
     tmp_path: Path, home: Path
 ) -> None:
-    env = _env(home, DOCMILL_SERVER_IDLE_TIMEOUT="2")
+    env = _env(home, DOCMILL_SERVER_IDLE_TIMEOUT="1")
     with background.in_use(home):  # a run using it: it stays up past the timeout
         started = _docmill(tmp_path, env, "server", "start")
         assert started.returncode == 0, started.stderr
         state = background.read_state(home)
-        assert state is not None and state.idle_timeout == 2
+        assert state is not None and state.idle_timeout == 1
         keeper = psutil.Process(state.pid)
         family = [keeper, *keeper.children(recursive=True)]
         until = time.monotonic() + 3 * state.idle_timeout + 2
         while time.monotonic() < until:
             assert healthy(state.api_url), "stopped while a run used it"
             time.sleep(0.5)
-    _wait(lambda: not keeper.is_running() or keeper.status() == "zombie", "idle stop")
+    wait_until(lambda: not keeper.is_running() or keeper.status() == "zombie", "idle stop")
     _, alive = psutil.wait_procs(family, timeout=60)
     assert [p.cmdline() for p in alive if p.status() != "zombie"] == []
     assert background.read_state(home) is None and not healthy(state.api_url, timeout=1.0)
-    assert "idle for 2s; server stopped" in (home / background.LOG).read_text()
+    assert "idle for 1s; server stopped" in (home / background.LOG).read_text()
 
 
 def test_no_background_server_when_opted_out(tmp_path: Path, home: Path) -> None:

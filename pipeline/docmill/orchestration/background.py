@@ -38,7 +38,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
-from docmill.orchestration.server import START_TIMEOUT, STOP_GRACE, ServerError, healthy
+from docmill.orchestration.server import (
+    START_TIMEOUT,
+    STOP_GRACE,
+    ServerError,
+    healthy,
+    spawn_detached,
+)
 
 STATE = "docmill-server.json"
 LOCK = "docmill-server.lock"
@@ -220,16 +226,7 @@ def _spawn_keeper(home: Path, port: int, idle_timeout: float) -> subprocess.Pope
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
     env["PREFECT_HOME"] = str(home)
     cmd = [sys.executable, "-m", KEEPER, str(home), str(port), f"{idle_timeout:g}"]
-    with (home / LOG).open("ab") as log:
-        return subprocess.Popen(
-            cmd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-        )
+    return spawn_detached(cmd, env, home / LOG)
 
 
 @contextlib.contextmanager

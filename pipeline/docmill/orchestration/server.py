@@ -72,6 +72,24 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def spawn_detached(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` in a session of its own, with no stdin, its output appended to ``log``.
+
+    A Ctrl-C in the terminal then reaches docmill only, and the caller stops the
+    whole process group when it decides to (the local server, the background keeper).
+    """
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
 #: Runs in the server's process before it becomes ``prefect``: ask Linux for a
 #: SIGTERM when the parent dies (kept across exec), then exec the command.
 _DIE_WITH_PARENT = (
@@ -118,15 +136,7 @@ class LocalServer:
         cmd = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()),
                shutil.which(prefect[0]) or prefect[0], *prefect[1:],
                "server", "start", "--host", HOST, "--port", str(self.port)]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                cmd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = spawn_detached(cmd, env, self.log_path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
