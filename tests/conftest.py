@@ -19,6 +19,8 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="docmill-prefect-")
 # Runs outside the session's test API use Prefect's temporary one, never a background
 # server that would outlive the session (tests/test_server.py tests that server).
 os.environ.setdefault("DOCMILL_BACKGROUND_SERVER", "false")
+# Prefect's test API gives up after 20 s of start-up; a loaded 2-core runner can take longer.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 from docmill.orchestration.environment import configure
 from docmill.runs.jsonl import read_dicts
 from docmill.testing import BUILTINS, FlowResult, Result, run_plugins
