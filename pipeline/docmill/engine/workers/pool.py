@@ -115,6 +115,7 @@ class WorkerPool:
         batch: str | None = None,
         fail_fast: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        deferred: bool = False,
     ) -> list[DocState]:
         """Run ``stage`` over a batch's live states in a worker; rejected ones pass as they are.
 
@@ -123,7 +124,10 @@ class WorkerPool:
         worker died on it; ``limits`` bound what an input may expand to). ``batch``
         names the batch so its next stage can resume from the states the worker kept.
         Under ``fail_fast`` a plugin failure raises
-        :class:`~docmill.engine.failures.PluginError`.
+        :class:`~docmill.engine.failures.PluginError`. With ``deferred`` the
+        records a stage changed stay packed on each state (the flow's writer
+        applies them only when a sink needs records:
+        :func:`~docmill.engine.workers.protocol.settle`).
         """
         self._waited.seconds = 0.0
         live = [s.alive for s in states]
@@ -141,6 +145,7 @@ class WorkerPool:
                 batch,
                 fail_fast,
                 limits,
+                deferred,
             )
         except BaseException:
             self._discard(worker)
