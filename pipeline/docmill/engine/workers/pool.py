@@ -9,9 +9,10 @@ each with its own plugins and model, and a task waits when all are busy.
 A batch's states stay in the worker between stages. A batch is tagged with a
 token; the worker keeps the live states of the last few tokens it ran, and the
 pool gives a batch's next stage to the worker that holds it when that one is
-free, which then gets the token instead of the states. The parent still applies
-each stage's patch to its own copy, so a killed worker loses nothing: the next
-stage resends the states.
+free, which then gets the token instead of the states. The parent still keeps
+each stage's patch for its own copy (applied at once, or with ``deferred`` kept
+as the worker's bytes until it is needed), so a killed worker loses nothing:
+the next stage resends the states.
 
 Workers are started from one long-lived thread of the pool, so that they die
 with this process (``PR_SET_PDEATHSIG``) but not with a task thread; closing the
