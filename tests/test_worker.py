@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from docmill.engine import STAGES, DocState, Stage, record_kinds, run_stage
-from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup
+from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup, protocol
 from docmill.plugins import build_manager
+from docmill.sinks import encode
 from docmill.sources import discover
 from tests.conftest import SEEDS, RunResult, check_offsets
 
@@ -163,3 +164,86 @@ def test_a_copy_a_stage_behind_is_never_resumed(tmp_path: Path) -> None:
     assert [[r.model_dump() for r in s.records] for s in segmented] == [
         [r.model_dump() for r in s.records] for s in expected
     ]
+
+
+def test_deferred_records_stay_packed_until_read_and_the_last_stage_comes_encoded(
+    tmp_path: Path,
+) -> None:
+    """The flow's pool keeps what a stage changed as the worker's bytes (``deferred``):
+    applied in order when the states must be sent again (here: their worker was
+    killed before extract) or when a sink wants records; the last stage sends each
+    document's JSONL lines, the bytes the built-in sink writes from the records."""
+    only = (
+        "clean_unicode", "export_jsonl", "extract_entities", "load_text", "segment_text",
+        "validate_spans",
+    )
+    items = discover([_corpus(tmp_path / "in", 3)])
+    expected = _in_process(only, items, "validate")
+
+    with WorkerPool(PoolConfig(WorkerSetup(only=only), time_limit=60)) as pool:
+        states = [DocState.of(item) for item in items]
+        for stage in STAGES[:3]:
+            states = pool.run(stage, states, max_bytes=10**6, batch="run/5", deferred=True)
+        assert not any(protocol.settled(s) for s in states)
+        assert all(s.segments == [] for s in states)  # packed, not applied
+        (held,) = pool.workers
+        assert held.process is not None
+        os.kill(held.process.pid, signal.SIGKILL)
+        held.process.wait()
+        for stage in STAGES[3:]:  # the states are settled and sent to a fresh worker
+            states = pool.run(stage, states, batch="run/5", deferred=True)
+
+    outputs = [protocol.encoded(s) for s in states]
+    assert [protocol.settle(s).output() for s in states] == [s.output() for s in expected]
+    assert outputs == [encode(s.output()) for s in expected]
+    for out, state in zip(outputs, expected, strict=True):
+        assert out is not None
+        for kind, lines in out.lines.items():
+            assert lines == b"".join(
+                r.__pydantic_serializer__.to_json(r) + b"\n"
+                for r in state.output()
+                if r.kind == kind
+            )
+    assert any(out is not None and out.counts.get("entity") for out in outputs)
+
+
+COLLECTING_SINK = """
+from pathlib import Path
+from docmill import hookimpl
+
+class Collect:
+    def __init__(self, run):
+        self.path = run.folder / "collected.txt"
+        self.lines = []
+
+    def write(self, records):
+        self.lines += [f"{r.kind} {getattr(r, 'id', '')}" for r in records]
+
+    def close(self):
+        self.path.write_text("\\n".join(self.lines))
+
+@hookimpl
+def export_sink(run):
+    return Collect(run)
+"""
+
+
+@pytest.mark.flow
+def test_a_third_party_sink_gets_every_record_and_the_jsonl_is_the_same(
+    run_flow: Run, tmp_path: Path, install_plugin: Callable[..., str]
+) -> None:
+    """With only the built-in JSONL sink the flow writes the workers' encoded lines;
+    with another sink installed every sink gets the records, and the JSONL files
+    are the same bytes either way."""
+    corpus = _corpus(tmp_path / "in", 3)
+    shutil.copy(corpus / sorted(os.listdir(corpus))[0], corpus / "zz-duplicate.txt")
+    plain = run_flow([corpus], tmp_path / "plain", batch_size=2, workers=2, in_flight=3)
+    install_plugin("collecting_sink", COLLECTING_SINK)
+    both = run_flow([corpus], tmp_path / "both", batch_size=2, workers=2, in_flight=3)
+    assert both.jsonl_bytes() == plain.jsonl_bytes()
+    for key in ("counts", "languages", "documents", "rejects"):
+        assert both.summary[key] == plain.summary[key]
+    assert plain.summary["rejects"] == 1  # the duplicate, rejected in the flow process
+    collected = (Path(both.summary["folder"]) / "collected.txt").read_text().splitlines()
+    assert len(collected) == sum(both.summary["counts"].values())
+    assert collected[0].startswith("document ")

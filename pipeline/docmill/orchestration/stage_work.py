@@ -86,8 +86,15 @@ def run_stage_in(
             limits=limits,
         )
         return done, 0.0
+    # the records stay packed until the run's writer needs them (mostly never)
     done = pool.run(
-        stage, states, max_bytes=max_bytes, batch=batch, fail_fast=fail_fast, limits=limits
+        stage,
+        states,
+        max_bytes=max_bytes,
+        batch=batch,
+        fail_fast=fail_fast,
+        limits=limits,
+        deferred=True,
     )
     return done, pool.waited()
 

@@ -4,6 +4,12 @@ Batches come back from the tasks in input order and are written here, one
 document at a time, by every sink of the run (JSONL and the plugins' own); a
 document reused from an earlier run (:mod:`docmill.runs.cache`) is written the
 same way. No Prefect here.
+
+When every sink of the run is an encoded sink (the built-in JSONL one), a
+document a worker process finished is written from the lines that worker
+encoded (:func:`docmill.sinks.encode`): the records a stage changed stay packed
+on its state (:func:`docmill.engine.workers.protocol.settle`) and are never
+rebuilt here. With any other sink, every sink gets the records.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ from typing import Any
 
 from docmill.engine import STAGES, stages
 from docmill.engine.stages import DocState
+from docmill.engine.workers.protocol import encoded, settle
 from docmill.plugins import Manager, __version__
 from docmill.records import SCHEMA_VERSION, Record
 from docmill.runs.cache import Reused
 from docmill.runs.folder import RunFolder
 from docmill.runs.languages import LanguageCounts
 from docmill.runs.manifest import Manifest
-from docmill.sinks import RunInfo, Sink
+from docmill.sinks import EncodedSink, RunInfo, Sink
 
 #: The stages whose seconds a manifest records, in the order they run: the
 #: document stages, then the sinks writing their records.
@@ -40,6 +47,10 @@ class RunWriter:
             sink = fn(run=self.info)
             if sink is not None:
                 self.sinks.append(sink)
+        #: The sinks, when every one of them takes encoded lines (else None).
+        self.encoded_sinks: list[EncodedSink] | None = None
+        if all(isinstance(sink, EncodedSink) for sink in self.sinks):
+            self.encoded_sinks = [sink for sink in self.sinks if isinstance(sink, EncodedSink)]
         self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
         self.timings: dict[str, float] = dict.fromkeys(TIMED_STAGES, 0.0)
         self.inputs: list[dict[str, Any]] = []
@@ -76,7 +87,15 @@ class RunWriter:
                 )
             elif state.alive:
                 self.seen[state.sha256] = state.source
-            self._write(state.output())
+            lines = encoded(state) if state.alive and self.encoded_sinks is not None else None
+            if lines is not None and state.document is not None:
+                for sink in self.encoded_sinks or ():
+                    sink.write_encoded(lines.lines)
+                for kind, n in lines.counts.items():
+                    self.counts[kind] = self.counts.get(kind, 0) + n
+                self.languages.add_document(state.document, lines.skipped)
+            else:
+                self._write(settle(state).output())
             self.inputs.append(
                 {
                     "source": state.source,

@@ -35,6 +35,16 @@ class LanguageCounts:
                 per = self.skipped.setdefault(record.plugin, {})
                 per[language] = per.get(language, 0) + 1
 
+    def add_document(self, document: Document, skipped: Iterable[str]) -> None:
+        """Count one document from what its records hold: as :meth:`add` of its document
+        and its ``language-skipped`` findings, whose plugins ``skipped`` lists."""
+        language = document.language or UNDETERMINED
+        self._language[document.id] = language
+        self.documents[language] = self.documents.get(language, 0) + 1
+        for plugin in skipped:
+            per = self.skipped.setdefault(plugin, {})
+            per[language] = per.get(language, 0) + 1
+
     def info(self) -> LanguageInfo:
         """The counts so far, keys sorted."""
         return LanguageInfo(

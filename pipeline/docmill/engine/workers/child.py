@@ -40,9 +40,16 @@ from docmill.engine.workers.protocol import (
     patch,
     peak_memory,
     snapshot,
+    split,
 )
 from docmill.plugins import Manager, PluginLoadWarning, build_manager
 from docmill.settings import override_plugin_settings
+from docmill.sinks import encode
+
+#: Plugin modules whose ``export_sink`` returns an encoded sink
+#: (:class:`docmill.sinks.EncodedSink`): when these are a run's only exporters, the
+#: worker sends each document's output already encoded.
+ENCODED_EXPORTERS = frozenset({"docmill_builtins.export_jsonl"})
 
 #: Batches whose states a worker keeps between stages (the oldest is dropped first).
 HELD_BATCHES = 8
@@ -128,6 +135,14 @@ def _manager(setup: WorkerSetup, marker: Marker) -> TracedManager:
     return TracedManager(**fields, marker=marker)
 
 
+def encodes_output(mgr: Manager) -> bool:
+    """Whether every exporter of ``mgr`` takes encoded lines (and there is one)."""
+    modules = {
+        getattr(mgr.pm.get_plugin(name), "__name__", None) for name, _ in mgr.ordered("export_sink")
+    }
+    return bool(modules) and modules <= ENCODED_EXPORTERS
+
+
 def _picklable(exc: BaseException) -> BaseException | None:
     try:
         return pickle.loads(pickle.dumps(exc))  # type: ignore[no-any-return]
@@ -154,6 +169,7 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
     """The worker's loop: one stage of one batch per message, one answer per document."""
     mgr = _manager(setup, marker)
     kinds = record_kinds(mgr)
+    encoding = encodes_output(mgr)
     #: batch token -> (the stage that left them, live states), oldest first
     held: dict[str, tuple[Stage, list[DocState]]] = {}
     conn.send(Ready(os.getpid()))
@@ -203,7 +219,11 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
             except BaseException as exc:  # a plugin may even raise SystemExit
                 conn.send(Crashed(describe(exc), plugin_traceback(exc), peak_memory()))
                 continue  # the parent replaces it with a reject: not live any more
-            conn.send(Patched(patch(before, state), peak_memory()))
+            light, packed = split(patch(before, state))
+            output = None
+            if encoding and message.stage == LAST_STAGE and state.alive:
+                output = encode(state.output())
+            conn.send(Patched(light, peak_memory(), packed, output))
             if state.alive:
                 kept.append(state)
         else:

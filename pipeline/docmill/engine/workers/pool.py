@@ -9,9 +9,10 @@ each with its own plugins and model, and a task waits when all are busy.
 A batch's states stay in the worker between stages. A batch is tagged with a
 token; the worker keeps the live states of the last few tokens it ran, and the
 pool gives a batch's next stage to the worker that holds it when that one is
-free, which then gets the token instead of the states. The parent still applies
-each stage's patch to its own copy, so a killed worker loses nothing: the next
-stage resends the states.
+free, which then gets the token instead of the states. The parent still keeps
+each stage's patch for its own copy (applied at once, or with ``deferred`` kept
+as the worker's bytes until it is needed), so a killed worker loses nothing:
+the next stage resends the states.
 
 Workers are started from one long-lived thread of the pool, so that they die
 with this process (``PR_SET_PDEATHSIG``) but not with a task thread; closing the
@@ -115,6 +116,7 @@ class WorkerPool:
         batch: str | None = None,
         fail_fast: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        deferred: bool = False,
     ) -> list[DocState]:
         """Run ``stage`` over a batch's live states in a worker; rejected ones pass as they are.
 
@@ -123,7 +125,10 @@ class WorkerPool:
         worker died on it; ``limits`` bound what an input may expand to). ``batch``
         names the batch so its next stage can resume from the states the worker kept.
         Under ``fail_fast`` a plugin failure raises
-        :class:`~docmill.engine.failures.PluginError`.
+        :class:`~docmill.engine.failures.PluginError`. With ``deferred`` the
+        records a stage changed stay packed on each state (the flow's writer
+        applies them only when a sink needs records:
+        :func:`~docmill.engine.workers.protocol.settle`).
         """
         self._waited.seconds = 0.0
         live = [s.alive for s in states]
@@ -141,6 +146,7 @@ class WorkerPool:
                 batch,
                 fail_fast,
                 limits,
+                deferred,
             )
         except BaseException:
             self._discard(worker)

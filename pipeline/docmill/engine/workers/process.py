@@ -16,6 +16,7 @@ the worker is started again and the rest of the batch goes on.
 from __future__ import annotations
 
 import contextlib
+import pickle
 import subprocess
 import threading
 import time
@@ -39,6 +40,9 @@ from docmill.engine.workers.protocol import (
     RunStage,
     WorkerSetup,
     apply,
+    defer,
+    set_encoded,
+    settle,
 )
 from docmill.limits import DEFAULT_LIMITS, Limits
 from docmill.sources import InputFile, Source
@@ -207,6 +211,7 @@ class StageWorker:
         batch: str | None = None,
         fail_fast: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        deferred: bool = False,
     ) -> list[DocState]:
         """Run ``stage`` over live ``states``, one by one; one state back per state, in order.
 
@@ -219,6 +224,10 @@ class StageWorker:
         ``batch`` tags the states: when this worker ran the batch's previous stage
         (and nothing failed in it), they are not sent again, the worker uses the
         copy it kept. ``states`` must then be the live states that stage returned.
+
+        With ``deferred`` the records and other heavy fields a stage changed stay
+        packed on each state until :func:`~docmill.engine.workers.protocol.settle`
+        (which this method calls itself before it sends a state to a worker).
         """
         results: list[DocState] = []
         items = list(states)
@@ -234,12 +243,14 @@ class StageWorker:
                 if resumed is None:  # it died in between: start another, send the states
                     continue
                 if not resumed:
+                    _settle_all(rest)
                     self.conn.send(
                         RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast, limits)
                     )
             else:
                 if batch is not None:
                     self.forget(batch)
+                _settle_all(rest)
                 self.conn.send(
                     RunStage(stage, rest, max_bytes, batch, self.drop(), fail_fast, limits)
                 )
@@ -256,7 +267,7 @@ class StageWorker:
                         if isinstance(answer, (Patched, Crashed)):
                             self.peak = max(self.peak, answer.peak)
                         if isinstance(answer, Patched):
-                            results.append(apply(item, answer.patch))
+                            results.append(_patched(item, answer, deferred))
                         elif isinstance(answer, PluginFailed):
                             raise _plugin_error(answer)
                         else:
@@ -345,6 +356,26 @@ class StageWorker:
                 self.held.remove(batch)
                 return True
         return False
+
+
+def _settle_all(states: Sequence[DocState]) -> None:
+    """Apply every patch kept on ``states``: they are about to be sent to a worker."""
+    for state in states:
+        settle(state)
+
+
+def _patched(item: DocState, answer: Patched, deferred: bool) -> DocState:
+    """Apply a worker's answer to the parent's ``item``, its heavy part now or later."""
+    apply(item, answer.patch)
+    if deferred:
+        if answer.packed is not None:
+            defer(item, answer.packed)
+    else:
+        settle(item)
+        if answer.packed is not None:
+            apply(item, pickle.loads(answer.packed))
+    set_encoded(item, answer.encoded)
+    return item
 
 
 def _plugin_error(answer: PluginFailed) -> PluginError:

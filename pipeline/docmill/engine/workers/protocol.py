@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mmap
 import operator
+import pickle
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -22,6 +23,7 @@ from docmill.engine.failures import FRAMEWORK
 from docmill.engine.stage import Stage
 from docmill.engine.state import DocState
 from docmill.limits import DEFAULT_LIMITS, Limits
+from docmill.sinks import Encoded
 
 # -- the set-up -----------------------------------------------------------------------
 
@@ -83,13 +85,21 @@ class Resumed(NamedTuple):
 
 
 class Patched(NamedTuple):
-    """Child: a document is done; ``patch`` is what the stage changed (:func:`patch`).
+    """Child: a document is done; what the stage changed (:func:`patch`), in two parts.
 
+    ``patch`` holds the fields the parent reads between stages (:data:`LIGHT`);
+    ``packed`` the pickle of the rest (:data:`HEAVY`: the text's cleaned form and
+    every record list), which the parent may keep as bytes until it needs them
+    (:func:`defer`, :func:`settle`). After the last stage ``encoded`` is the
+    document's output as the JSONL sink writes it, when the worker's plugins
+    write through that sink alone (:func:`docmill.sinks.encode`).
     ``peak`` is the worker's peak resident memory so far, in bytes (:func:`peak_memory`).
     """
 
     patch: Patch
     peak: int = 0
+    packed: bytes | None = None
+    encoded: Encoded | None = None
 
 
 class Crashed(NamedTuple):
@@ -163,6 +173,12 @@ class Marker:
 
 #: The fields of a DocState a stage may change (see :func:`patch`).
 FIELDS = ("sha256", "document", "clean", "edits", "segments", "found", "records", "reject", "input")
+#: The fields the parent reads between stages (whether a state is alive, its
+#: document's size and id): applied as soon as a patch arrives. None is a list.
+LIGHT = frozenset({"sha256", "document", "reject", "input"})
+#: The fields only the stages and the sinks read: the bulk of a patch, and every
+#: record in it. Their :class:`Ref` items point into these lists only.
+HEAVY = tuple(name for name in FIELDS if name not in LIGHT)
 
 
 class Ref(NamedTuple):
@@ -226,3 +242,55 @@ def apply(state: DocState, delta: Patch) -> DocState:
     for name, value in decoded.items():
         setattr(state, name, value)
     return state
+
+
+def split(delta: Patch) -> tuple[Patch, bytes | None]:
+    """A patch as :class:`Patched` carries it: the light fields, and the rest pickled."""
+    light = {name: value for name, value in delta.items() if name in LIGHT}
+    heavy = {name: value for name, value in delta.items() if name not in LIGHT}
+    return light, pickle.dumps(heavy, pickle.HIGHEST_PROTOCOL) if heavy else None
+
+
+# -- deferred patches in the parent -------------------------------------------------
+#
+# A batch's states stay in the worker between stages, so the parent's copy is only
+# read again when a stage must resend them (the worker died, or another worker runs
+# the next stage) or when the sinks need the records. Unpickling every stage's
+# records as they arrive was the flow process's largest cost per record (py-spy,
+# 2 workers on 600 documents), so the heavy part of each patch is kept as its bytes,
+# in arrival order, on the state itself, and applied by :func:`settle`.
+
+_PACKED = "_docmill_packed"
+_ENCODED = "_docmill_encoded"
+
+
+def defer(state: DocState, packed: bytes) -> None:
+    """Keep a patch's heavy part on ``state`` unapplied (after those kept before it)."""
+    state.__dict__.setdefault(_PACKED, []).append(packed)
+
+
+def settle(state: DocState) -> DocState:
+    """Apply the heavy parts kept on ``state`` (:func:`defer`), oldest first; in place."""
+    kept: list[bytes] | None = state.__dict__.pop(_PACKED, None)
+    for packed in kept or ():
+        apply(state, pickle.loads(packed))
+    return state
+
+
+def settled(state: DocState) -> bool:
+    """Whether ``state`` has no patch kept unapplied."""
+    return _PACKED not in state.__dict__
+
+
+def set_encoded(state: DocState, encoded: Encoded | None) -> None:
+    """Keep (or drop, with None) the document's encoded output on ``state``."""
+    if encoded is None:
+        state.__dict__.pop(_ENCODED, None)
+    else:
+        state.__dict__[_ENCODED] = encoded
+
+
+def encoded(state: DocState) -> Encoded | None:
+    """The encoded output a worker sent with ``state``'s last stage, if any."""
+    value = state.__dict__.get(_ENCODED)
+    return value if isinstance(value, Encoded) else None
