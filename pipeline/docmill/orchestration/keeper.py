@@ -38,7 +38,7 @@ def keep(home: Path, port: int, idle_timeout: float) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server = LocalServer(home, port)
+    server = LocalServer(home, port, runs_only=True)
     try:
         server.start()
     except ServerError as exc:

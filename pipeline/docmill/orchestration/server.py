@@ -110,11 +110,32 @@ def _prefect_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "prefect"]
 
 
+#: Prefect's server services that a server for flow runs started by ``docmill run``
+#: does not need (no deployments, schedules, work pools, pauses, concurrency leases or
+#: automations on it); the user's own settings win. ``docmill serve`` keeps them all.
+RUNS_ONLY = {
+    f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false"
+    for name in (
+        "SCHEDULER",
+        "LATE_RUNS",
+        "FOREMAN",
+        "CANCELLATION_CLEANUP",
+        "PAUSE_EXPIRATIONS",
+        "REPOSSESSOR",
+        "TRIGGERS",
+    )
+}
+
+
 class LocalServer:
     """One ``prefect server start`` child process; a context manager that stops it."""
 
-    def __init__(self, home: Path, port: int = 4200) -> None:
+    def __init__(self, home: Path, port: int = 4200, *, runs_only: bool = False) -> None:
         self.home = home.resolve()
+        #: A server for ``docmill run`` alone (the background server): Prefect's
+        #: services for deployments, schedules, work pools and automations stay off
+        #: (:data:`RUNS_ONLY`), so it idles at about half the CPU.
+        self.runs_only = runs_only
         self.port = port if port and port_is_free(port) else free_port()
         self.api_url = f"http://{HOST}:{self.port}/api"
         self.ui_url = f"http://{HOST}:{self.port}"
@@ -128,6 +149,8 @@ class LocalServer:
         self.home.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
         env.update({k: v for k, v in DEFAULTS.items() if k not in os.environ})
+        if self.runs_only:
+            env.update({k: v for k, v in RUNS_ONLY.items() if k not in os.environ})
         env["PREFECT_HOME"] = str(self.home)
         # the UI calls the API of its own server, whatever port it got (not 4200)
         env["PREFECT_UI_API_URL"] = self.api_url
