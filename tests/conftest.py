@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -50,6 +51,14 @@ def shared_article() -> Path:
     if not files:
         pytest.skip(f"the shared article is not available at {SHARED_SEEDS}")
     return files[0]
+
+
+def seed_folder(root: Path, n: int) -> Path:
+    """A folder ``root`` holding copies of the first ``n`` plain-text seeds (by name)."""
+    root.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:n]:
+        shutil.copy(seed, root / seed.name)
+    return root
 
 
 def run_builtins(text: str, published: str | None = None) -> Result:

@@ -7,7 +7,6 @@ started with another ``sys.path`` (where plugins come from) is never used.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pytest
 from docmill.engine import DocState
 from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup, spare
 from docmill.sources import discover
-from tests.conftest import SEEDS
+from tests.conftest import seed_folder
 
 ONLY = ("clean_unicode", "load_text", "segment_text")
 
@@ -31,10 +30,7 @@ def _no_spare_left() -> Iterator[None]:
 
 
 def _loaded(pool: WorkerPool, tmp_path: Path) -> list[DocState]:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    shutil.copy(sorted(SEEDS.glob("*.txt"))[0], folder)
-    states = [DocState.of(item) for item in discover([folder])]
+    states = [DocState.of(item) for item in discover([seed_folder(tmp_path / "in", 1)])]
     return pool.run("load", states, max_bytes=10**6)
 
 

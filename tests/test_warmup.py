@@ -9,7 +9,6 @@ early start writes, and a first batch that changed in between is run again.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from docmill.engine import PluginError
 from docmill.orchestration.launch import begin, end_early, execute, plan_run
 from docmill.settings import Settings
-from tests.conftest import SEEDS, RunResult, check_offsets
+from tests.conftest import RunResult, check_offsets, seed_folder
 
 Run = Callable[..., RunResult]
 
@@ -40,13 +39,6 @@ def extract(doc):
 """
 
 
-def _corpus(root: Path, n: int) -> Path:
-    root.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt"))[:n]:
-        shutil.copy(seed, root / seed.name)
-    return root
-
-
 def _calls(module: str) -> list[tuple[int, str]]:
     log = Path(sys.modules[module].__file__).with_name("calls.txt")  # type: ignore[arg-type]
     if not log.exists():
@@ -61,7 +53,7 @@ def test_the_first_batch_runs_once_early_and_writes_what_a_plain_run_writes(
     run_flow: Run, tmp_path: Path, install_plugin: Callable[..., str]
 ) -> None:
     module = install_plugin("call_log", CALL_LOG)
-    corpus = _corpus(tmp_path / "in", 3)
+    corpus = seed_folder(tmp_path / "in", 3)
     plain = run_flow([corpus], tmp_path / "plain", batch_size=2)  # no early start
     _calls(module)
 
@@ -83,7 +75,7 @@ def test_a_first_batch_that_changed_after_the_early_start_is_run_again(
     run_flow: Run, tmp_path: Path, install_plugin: Callable[..., str]
 ) -> None:
     module = install_plugin("call_log", CALL_LOG)
-    corpus = _corpus(tmp_path / "in", 2)
+    corpus = seed_folder(tmp_path / "in", 2)
     plan = plan_run([str(corpus)], Settings(batch_size=2), out=tmp_path / "early")
     begin(plan)  # what `docmill run` does before it imports Prefect
     (corpus / "0-added-later.txt").write_text(
@@ -102,7 +94,7 @@ def test_fail_fast_raises_the_first_batchs_plugin_error_and_publishes_nothing(
     tmp_path: Path, install_plugin: Callable[..., str], docmill_prefect: None
 ) -> None:
     install_plugin("call_log", CALL_LOG)
-    corpus = _corpus(tmp_path / "in", 1)
+    corpus = seed_folder(tmp_path / "in", 1)
     (corpus / "refused.txt").write_text("RAISE: the probe refuses this.\n", encoding="utf-8")
     plan = plan_run([str(corpus)], Settings(), out=tmp_path / "out", fail_fast=True)
     try:

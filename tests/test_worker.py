@@ -23,7 +23,7 @@ from docmill.engine.workers import PoolConfig, WorkerPool, WorkerSetup, protocol
 from docmill.plugins import build_manager
 from docmill.sinks import encode
 from docmill.sources import discover
-from tests.conftest import SEEDS, RunResult, check_offsets
+from tests.conftest import RunResult, check_offsets, seed_folder
 
 Run = Callable[..., RunResult]
 
@@ -43,19 +43,12 @@ def extract(doc):
 """
 
 
-def _corpus(root: Path, n: int) -> Path:
-    root.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt"))[:n]:
-        shutil.copy(seed, root / seed.name)
-    return root
-
-
 @pytest.mark.flow
 def test_two_workers_share_the_batches_and_write_the_same_bytes(
     run_flow: Run, tmp_path: Path, install_plugin: Callable[..., str]
 ) -> None:
     module = install_plugin("pid_probe", PID_PROBE)
-    corpus = _corpus(tmp_path / "in", 4)
+    corpus = seed_folder(tmp_path / "in", 4)
     one = run_flow([corpus], tmp_path / "one", batch_size=1)
     log = Path(sys.modules[module].__file__).with_name("pids.txt")  # type: ignore[arg-type]
     log.unlink()
@@ -80,7 +73,7 @@ def _in_process(only: tuple[str, ...], items: list[Any], last: Stage) -> list[Do
 def test_a_batch_stays_in_its_worker_and_survives_the_worker_dying(tmp_path: Path) -> None:
     """No Prefect: the pool directly, stage after stage, as the flow calls it."""
     only = ("clean_unicode", "load_text", "segment_text")
-    items = discover([_corpus(tmp_path / "in", 3)])
+    items = discover([seed_folder(tmp_path / "in", 3)])
     expected = _in_process(only, items, "segment")
 
     with WorkerPool(PoolConfig(WorkerSetup(only=only), time_limit=30)) as pool:
@@ -121,7 +114,7 @@ def test_a_batch_never_resumes_from_a_copy_another_worker_has_outdated(
     so B keeps no copy; extract must then not run on A's copy from before segment."""
     install_plugin("exits_in_segment", EXITS_IN_SEGMENT)
     only = ("clean_unicode", "exits_in_segment", "extract_entities", "load_text", "segment_text")
-    corpus = _corpus(tmp_path / "in", 2)
+    corpus = seed_folder(tmp_path / "in", 2)
     (corpus / "z.txt").write_text("A wildfire forced families in Valencia to leave.\n")
     items = discover([corpus])
     with WorkerPool(PoolConfig(WorkerSetup(only=only), size=2, time_limit=60)) as pool:
@@ -151,7 +144,7 @@ def test_a_copy_a_stage_behind_is_never_resumed(tmp_path: Path) -> None:
     a worker that loaded the batch must not segment its post-load copy after
     another process cleaned it."""
     only = ("clean_unicode", "load_text", "segment_text")
-    items = discover([_corpus(tmp_path / "in", 2)])
+    items = discover([seed_folder(tmp_path / "in", 2)])
     config = PoolConfig(WorkerSetup(only=only), time_limit=30)
     with WorkerPool(config) as here, WorkerPool(config) as there:
         loaded = here.run("load", [DocState.of(item) for item in items], batch="run/3")
@@ -177,7 +170,7 @@ def test_deferred_records_stay_packed_until_read_and_the_last_stage_comes_encode
         "clean_unicode", "export_jsonl", "extract_entities", "load_text", "segment_text",
         "validate_spans",
     )
-    items = discover([_corpus(tmp_path / "in", 3)])
+    items = discover([seed_folder(tmp_path / "in", 3)])
     expected = _in_process(only, items, "validate")
 
     with WorkerPool(PoolConfig(WorkerSetup(only=only), time_limit=60)) as pool:
@@ -235,7 +228,7 @@ def test_a_third_party_sink_gets_every_record_and_the_jsonl_is_the_same(
     """With only the built-in JSONL sink the flow writes the workers' encoded lines;
     with another sink installed every sink gets the records, and the JSONL files
     are the same bytes either way."""
-    corpus = _corpus(tmp_path / "in", 3)
+    corpus = seed_folder(tmp_path / "in", 3)
     shutil.copy(corpus / sorted(os.listdir(corpus))[0], corpus / "zz-duplicate.txt")
     plain = run_flow([corpus], tmp_path / "plain", batch_size=2, workers=2, in_flight=3)
     install_plugin("collecting_sink", COLLECTING_SINK)

@@ -14,6 +14,7 @@ Importing this module imports Prefect: call
 from __future__ import annotations
 
 import errno
+import logging
 import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -45,6 +46,19 @@ from docmill.runs.summary import file_hashes
 from docmill.settings import DEFAULT_BATCH_SIZE, DEFAULT_TIME_LIMIT, DEFAULT_TIME_PER_MB
 from docmill.sinks import RunInfo
 from docmill.sources import InputFile, discover
+
+
+def quiet_observers() -> None:
+    """Prefect's observers of flow runs warn, with a traceback, when their websocket to
+    the API drops. That is how a lost API first shows, and docmill says so in one
+    sentence (``docmill run``: :mod:`~docmill.orchestration.faults`; ``docmill serve``:
+    its lost-API notice); their own errors still show. Called when this module is
+    imported, which is also how the process a served run executes in loads the flow."""
+    for observer in ("FlowRunCancellingObserver", "FlowRunSuspendingObserver"):
+        logging.getLogger(f"prefect.{observer}").setLevel(logging.ERROR)
+
+
+quiet_observers()
 
 #: Called as ``progress(done, total)`` after each batch is written (set by the CLI).
 Progress = Callable[[int, int], None]
@@ -243,7 +257,6 @@ def send_pending() -> None:
     running event loop (a notebook), where they go as usual.
     """
     import asyncio
-    import logging
 
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 from collections.abc import Iterator
@@ -169,12 +168,9 @@ async def _serve_once(served: _Served, recovered: bool) -> None:
     from prefect.exceptions import TerminationSignal
     from prefect.types.entrypoint import EntrypointType
 
-    from docmill.orchestration.flow import docmill_flow
+    from docmill.orchestration.flow import docmill_flow, quiet_observers
 
-    # their websockets dropping is how a lost API first shows: docmill says that in one
-    # sentence, instead of Prefect's warning with a traceback
-    for observer in ("FlowRunCancellingObserver", "FlowRunSuspendingObserver"):
-        logging.getLogger(f"prefect.{observer}").setLevel(logging.ERROR)
+    quiet_observers()  # also done where a served run executes: it imports the flow
     # pause_on_shutdown=False: the schedule stays active for the next serve;
     # limit=1: a run that comes due while one is running waits for it
     hook = _PolicyHook(served.missed_runs, served.api_url)
