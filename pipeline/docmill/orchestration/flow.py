@@ -156,9 +156,13 @@ async def docmill_flow(
     pool = None
     if config is not None and _tasks_run_here():
         early = warmup.take(config)  # its workers are up, its first batch under way
-        pool = client.enter_context(early or WorkerPool(config))
-        if todo and early is None:  # the workers import their plugins while batches are submitted
-            pool.prestart(min(workers, -(-len(todo) // batch_size)))
+        if early is not None:
+            pool = client.enter_context(early[0])
+            started = min(started, early[1])  # the run's work began before its flow
+        else:
+            pool = client.enter_context(WorkerPool(config))
+            if todo:  # the workers import their plugins while the batches are submitted
+                pool.prestart(min(workers, -(-len(todo) // batch_size)))
     run_workers: Workers = pool or config
     try:
         run = RunWriter(mgr, folder)

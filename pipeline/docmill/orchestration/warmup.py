@@ -25,6 +25,7 @@ import dataclasses
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class _Early:
     error: BaseException | None = None
     #: Set by :func:`take`: the flow runs with this pool, so its first batch may be claimed.
     taken: bool = False
+    #: When the run's work began: its manifest's ``started`` (the flow starts later).
+    began: datetime = dataclasses.field(default_factory=lambda: datetime.now(UTC))
 
 
 #: The pool started early for the run of this process, until the flow takes it.
@@ -145,13 +148,14 @@ def _run_first(early: _Early, items: list[InputFile], parameters: dict[str, Any]
         early.done.set()
 
 
-def take(config: PoolConfig) -> WorkerPool | None:
-    """The pool started early for ``config`` (the caller closes it), else None."""
+def take(config: PoolConfig) -> tuple[WorkerPool, datetime] | None:
+    """The pool started early for ``config`` (the caller closes it) and when that work
+    began, else None."""
     while _early:
         early = _early[-1]
         if early.pool.config == config and not early.pool.closed:
             early.taken = True
-            return early.pool
+            return early.pool, early.began
         discard()
     return None
 
