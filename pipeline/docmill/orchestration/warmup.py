@@ -36,7 +36,7 @@ from docmill.orchestration.manager import get_manager, selection
 from docmill.orchestration.stage_work import run_stages_in, worker_setup
 from docmill.runs import cache
 from docmill.settings import DEFAULT_TIME_PER_MB
-from docmill.sources import InputFile, Source, discover
+from docmill.sources import InputFile, discover
 
 
 @dataclasses.dataclass
@@ -107,7 +107,7 @@ def start(parameters: dict[str, Any]) -> None:
     pool = WorkerPool(config)
     size = max(1, parameters["batch_size"])
     pool.prestart(min(config.size, -(-len(todo) // size)))
-    first = todo[:size]
+    first = [DocState.of(item) for item in todo[:size]]  # as the flow's first task gets it
     early = _Early(dict(parameters), pool, _inputs(first))
     _early.append(early)
     threading.Thread(
@@ -118,8 +118,9 @@ def start(parameters: dict[str, Any]) -> None:
     ).start()
 
 
-def _inputs(items: Iterable[InputFile | Source]) -> tuple[tuple[str, str], ...]:
-    return tuple((item.name, str(getattr(item, "path", ""))) for item in items)
+def _inputs(states: Iterable[DocState]) -> tuple[tuple[str, str], ...]:
+    """What identifies a batch before load: each input's name and file."""
+    return tuple((s.source, str(getattr(s.input, "path", ""))) for s in states)
 
 
 def _limits(parameters: dict[str, Any]) -> Limits:
@@ -130,12 +131,12 @@ def _limits(parameters: dict[str, Any]) -> Limits:
     )
 
 
-def _run_first(early: _Early, items: list[InputFile], parameters: dict[str, Any]) -> None:
+def _run_first(early: _Early, states: list[DocState], parameters: dict[str, Any]) -> None:
     """Run the first batch through every stage in the early pool (see the module)."""
     try:
         early.result = run_stages_in(
             early.pool,
-            [DocState.of(item) for item in items],
+            states,
             lambda: get_manager(*selection(parameters.get("disable") or (), None)),
             max_bytes=parameters["max_bytes"],
             batch="docmill-first-batch",
@@ -170,9 +171,7 @@ def claim(states: Sequence[DocState]) -> tuple[list[DocState], dict[str, float]]
     if not _early or not _early[-1].taken:
         return None
     early = _early[-1]
-    if _inputs(s.input for s in states if s.input is not None) != early.inputs or len(
-        states
-    ) != len(early.inputs):
+    if _inputs(states) != early.inputs:
         return None
     early.taken = False  # once
     early.done.wait()
