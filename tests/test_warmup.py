@@ -9,6 +9,7 @@ early start writes, and a first batch that changed in between is run again.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from docmill.engine import PluginError
+from docmill.engine.workers import spare
 from docmill.orchestration.launch import begin, end_early, execute, plan_run
+from docmill.runs import cache
 from docmill.settings import Settings
 from tests.conftest import RunResult, check_offsets, seed_folder
 
@@ -105,3 +108,33 @@ def test_fail_fast_raises_the_first_batchs_plugin_error_and_publishes_nothing(
     finally:
         end_early()
     assert not any((tmp_path / "out").glob("2*")), "a failed run left a run folder"
+
+
+@pytest.mark.flow
+def test_a_rerun_plans_its_reuse_once_at_its_start_and_ends_the_unused_worker(
+    run_flow: Run, tmp_path: Path, docmill_prefect: None
+) -> None:
+    """A rerun that reuses every document hashes its inputs once, when it starts (the
+    early start's plan is the flow's), starts no plugin worker for it, and still
+    reports what the plan found (a damaged earlier run) once."""
+    corpus = seed_folder(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    first = run_flow([corpus], out)
+    damaged = out / "2000-01-01T000000Z-damaged"  # an older run whose manifest is cut off
+    shutil.copytree(first.folder, damaged)
+    manifest = damaged / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:100])
+
+    plan = plan_run([str(corpus)], Settings(), out=out)
+    spare.prespawn()  # as `docmill run` does before it plans
+    begin(plan)
+    assert spare.adopt() is None, "a run with nothing to process kept its spare worker"
+    # edited after the run started: the run's view of its inputs is the one it started with
+    edited = sorted(corpus.iterdir())[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA late line.\n", encoding="utf-8")
+    with pytest.warns(cache.ReuseWarning) as caught:
+        summary = execute(plan)
+    said = [str(w.message) for w in caught if w.category is cache.ReuseWarning]
+    assert len(said) == 1 and damaged.name in said[0]
+    assert summary["cache"]["reused"] == 2
+    assert RunResult(summary).jsonl_bytes() == first.jsonl_bytes()

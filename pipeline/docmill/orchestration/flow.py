@@ -138,7 +138,9 @@ async def docmill_flow(
         {name: model.model_dump(mode="json") for name, model in checked.items()},
         stages.record_kinds(mgr),
     )
-    plan = cache.ReusePlan() if full else cache.plan(items, out_dir, fingerprint, max_bytes)
+    plan = (
+        cache.ReusePlan() if full else warmup.reuse_plan(items, out_dir, fingerprint, max_bytes)
+    )
     reusable = plan.documents
     todo = [item for item in items if item.name not in reusable]
     setup = worker_setup(mgr, dis, onl) if time_limit > 0 or workers > 1 else None

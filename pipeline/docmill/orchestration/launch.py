@@ -116,8 +116,8 @@ def begin(plan: RunPlan) -> None:
     The command line calls it before anything imports Prefect; :func:`end_early`
     closes what it started if the run then fails before :func:`execute`.
     """
-    if plan.options.runner == "local":
-        warmup.start(plan.parameters)
+    if plan.options.runner != "local" or not warmup.start(plan.parameters):
+        spare.discard()  # no plugin worker in this process: end the spare now
 
 
 def end_early() -> None:

@@ -84,26 +84,61 @@ def pool_config(parameters: dict[str, Any]) -> tuple[PoolConfig | None, list[Inp
             {name: model.model_dump(mode="json") for name, model in checked.items()},
             stages.record_kinds(mgr),
         )
-        with warnings.catch_warnings():  # the flow's own plan says what it did not reuse
-            warnings.simplefilter("ignore", cache.ReuseWarning)
-            reused = cache.plan(items, out, fp, parameters["max_bytes"]).documents
-        todo = [item for item in items if item.name not in reused]
+        with warnings.catch_warnings(record=True) as said:  # the flow says it again
+            warnings.simplefilter("always", cache.ReuseWarning)
+            plan = cache.plan(items, out, fp, parameters["max_bytes"])
+        _plans[:] = [(_plan_key(items, out, fp, parameters["max_bytes"]), plan, said)]
+        todo = [item for item in items if item.name not in plan.documents]
     time_per_mb = parameters.get("time_per_mb", DEFAULT_TIME_PER_MB)
     return PoolConfig(setup, workers, time_limit, time_per_mb), todo
 
 
-def start(parameters: dict[str, Any]) -> None:
+#: The reuse plan :func:`pool_config` made, for the flow to take instead of hashing
+#: every input and reading the earlier runs' manifests again: (key, plan, warnings).
+_plans: list[tuple[tuple[Any, ...], cache.ReusePlan, list[warnings.WarningMessage]]] = []
+
+
+#: The parameters :func:`start` last found no work for (a rerun that reuses all).
+_idle: list[dict[str, Any]] = []
+
+
+def _plan_key(items: Sequence[InputFile], out: Path, fp: str, max_bytes: int) -> tuple[Any, ...]:
+    return (tuple((i.name, str(i.path)) for i in items), str(out), fp, max_bytes)
+
+
+def reuse_plan(items: Sequence[InputFile], out: Path, fp: str, max_bytes: int) -> cache.ReusePlan:
+    """:func:`docmill.runs.cache.plan` for these arguments: the plan made before the
+    flow started when it was made for the same ones (once; its warnings are given
+    again now, for the flow's log), else a new one."""
+    key = _plan_key(items, out, fp, max_bytes)
+    while _plans:
+        made, plan, said = _plans.pop()
+        if made == key:
+            for w in said:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            return plan
+    return cache.plan(items, out, fp, max_bytes)
+
+
+def start(parameters: dict[str, Any]) -> bool:
     """Start the run's plugin workers now, and its first batch, when it has documents
-    to process (a second call for the same parameters keeps what the first started)."""
+    to process (a second call for the same parameters keeps what the first started).
+
+    False when the run is known to need no plugin worker: its stage work runs in
+    the flow's process, or it has nothing to process.
+    """
     if _early and _early[0].parameters == parameters and not _early[0].pool.closed:
-        return
+        return True
+    if _idle == [parameters] and _plans:
+        return False
     discard()
     try:
         config, todo = pool_config(parameters)
     except Exception:  # the flow reports it, with the run's own error handling
-        return
+        return True
     if config is None or not todo:
-        return
+        _idle.append(dict(parameters))
+        return False
     pool = WorkerPool(config)
     size = max(1, parameters["batch_size"])
     pool.prestart(min(config.size, -(-len(todo) // size)))
@@ -116,6 +151,7 @@ def start(parameters: dict[str, Any]) -> None:
         name="docmill-first-batch",
         daemon=True,
     ).start()
+    return True
 
 
 def _inputs(states: Iterable[DocState]) -> tuple[tuple[str, str], ...]:
@@ -181,6 +217,9 @@ def claim(states: Sequence[DocState]) -> tuple[list[DocState], dict[str, float]]
 
 
 def discard() -> None:
-    """Close a pool started early that no flow took (the run failed before)."""
+    """Close a pool started early that no flow took (the run failed before), and
+    forget the reuse plan made for it."""
+    _plans.clear()
+    _idle.clear()
     while _early:
         _early.pop().pool.close()
