@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from docmill.records import DateMention, Document, Finding, Record, sort_key
 from docmill.report import REPORT, NotARunError, render, report_data, write_report
-from docmill.runs.manifest import read_manifest
+from docmill.runs.manifest import read_manifest, write_manifest
 from tests.conftest import SEEDS, RunResult
 from tests.report_folders import Money, document, entity, hostile_run, money_run, write_run
 
@@ -259,6 +259,20 @@ def test_every_run_writes_the_report_and_the_cli_rebuilds_it(
     assert cli.exit_code == 0, cli.output
     assert cli.output.strip() == str(report)
     assert report.read_bytes() == built
+
+    # a report an older docmill drew (its hash in the manifest) is redrawn, and the
+    # run still validates: the manifest gets the new report's hash
+    manifest = read_manifest(result.folder)
+    report.write_text("<p>an older docmill's report</p>\n", encoding="utf-8")
+    assert manifest.hashes is not None
+    old = {**manifest.hashes, REPORT: hashlib.sha256(report.read_bytes()).hexdigest()}
+    write_manifest(result.folder, manifest.model_copy(update={"hashes": old}))
+    assert CliRunner().invoke(app, ["validate", str(result.folder)]).exit_code == 0
+    assert CliRunner().invoke(app, ["report", str(result.folder)]).exit_code == 0
+    assert report.read_bytes() == built
+    checked = CliRunner().invoke(app, ["validate", str(result.folder)])
+    assert checked.exit_code == 0, checked.output
+    assert read_manifest(result.folder) == manifest
 
 
 class _MoneyExtractor:

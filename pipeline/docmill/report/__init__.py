@@ -34,11 +34,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from docmill.hashing import sha256_file
 from docmill.records import Record
 from docmill.report.bodies import document_bodies
 from docmill.report.overview import SKIPPED_KINDS, read_overview
 from docmill.report.page import page_pieces, render
-from docmill.runs.manifest import Manifest, NotARunError, read_manifest
+from docmill.runs.manifest import Manifest, NotARunError, read_manifest, write_manifest
 from docmill.runs.read import Run
 
 __all__ = [
@@ -91,8 +92,16 @@ def write_report(
     piece. The bytes are those of ``render(report_data(folder, manifest, kinds))``.
     Raises :class:`NotARunError` for a folder without ``manifest.json`` (and
     writes nothing); a failure leaves the previous report and no temporary file.
+
+    In a finished run (``manifest`` not given: read from the folder) whose
+    manifest records the report's sha256, a report that comes out different (a
+    newer docmill draws it differently) gets its new sha256 written into the
+    manifest, so ``docmill validate`` still passes: the records it is drawn from
+    are unchanged and still checked.
     """
-    overview = read_overview(_run(folder, manifest, kinds))
+    finished = manifest is None
+    run = _run(folder, manifest, kinds)
+    overview = read_overview(run)
     path = folder / REPORT
     tmp = folder / f".{REPORT}.{os.getpid()}.tmp"
     try:
@@ -103,4 +112,10 @@ def write_report(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    hashes = run.manifest.hashes
+    if finished and hashes is not None and REPORT in hashes:
+        digest = sha256_file(path)
+        if digest != hashes[REPORT]:
+            update = {"hashes": {**hashes, REPORT: digest}}
+            write_manifest(folder, run.manifest.model_copy(update=update))
     return path
