@@ -133,7 +133,7 @@ def sentences(text: str, start: int, end: int, language: str = "en") -> Iterator
 
     The spans cover the non-blank text of the range in order, without overlap.
     """
-    chunk = text[start:end].translate(_UNPAIR)
+    chunk = text[start:end].replace("“", "\u2039").replace("”", "\u203a")  # _UNPAIR, faster
     spans: list[tuple[int, int]] = []
     pos = 0
     for p_start, p_end in _char_spans(chunk, language):
