@@ -50,11 +50,10 @@ SENTENCE_LANGUAGES = frozenset(pysbd.languages.LANGUAGE_CODES)
 class _NewsEnglish(English):  # type: ignore[misc]
     """pysbd's English rules, run by docmill's faster processor (sentences_en)."""
 
-    AbbreviationReplacer = Abbreviations
-
 
 if pysbd.__version__ == PYSBD_VERSION:  # EnglishProcessor is this version's, step for step
     _NewsEnglish.Processor = EnglishProcessor
+    _NewsEnglish.AbbreviationReplacer = Abbreviations
 
 
 class _Arabic(Arabic):  # type: ignore[misc]
