@@ -190,7 +190,7 @@ def _alphabet(rule: object) -> list[str]:
 
 
 @given(st.data())
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 def test_each_fast_rule_is_re_sub_on_text_of_its_own_characters(data: st.DataObject) -> None:
     """Skipping a rule when the text lacks what every match needs, and the window
     search before it (sentences_rules, sentences_windows), changes no result."""
