@@ -88,7 +88,7 @@ ABBREVIATED = [
 
 @pytest.mark.parametrize("text", ABBREVIATED)
 def test_abbreviation_pass_gives_pysbds_own_sentences(text: str) -> None:
-    """The faster abbreviation pass (segment_text._Abbreviations) changes nothing pysbd says."""
+    """The faster abbreviation pass (sentences_en.Abbreviations) changes nothing pysbd says."""
     import pysbd
 
     from docmill_builtins.segment_text import _splitter
@@ -125,12 +125,13 @@ _LIST_TOKENS = [
 @given(st.lists(st.sampled_from(_LIST_TOKENS), min_size=1, max_size=30).map(" ".join))
 @settings(max_examples=300, deadline=None)
 def test_list_pass_is_pysbds_on_list_like_text(text: str) -> None:
-    """The list pass without the scans that cannot match (segment_text._Lists) gives
+    """The list pass without the scans that cannot match (sentences_en.Lists) gives
     pysbd's text, and the English processor built on it pysbd's sentences."""
     import pysbd
     from pysbd.lists_item_replacer import ListItemReplacer
 
-    from docmill_builtins.segment_text import _Lists, _splitter
+    from docmill_builtins.segment_text import _splitter
+    from docmill_builtins.sentences_en import Lists as _Lists
 
     line = text.replace("\n", "\r")
     assert _Lists(line).add_line_break() == ListItemReplacer(line).add_line_break()
@@ -147,7 +148,8 @@ def test_english_sentences_are_pysbds_on_every_sample_paragraph() -> None:
     from docmill_builtins.segment_text import _UNPAIR, _splitter, paragraphs
 
     root = Path(__file__).resolve().parent.parent
-    folders = [root / "eval", root / "tests" / "fixtures", Path("/work/shared/seeds")]
+    folders = [root / "eval", root / "seeds", root / "tests" / "fixtures"]
+    folders.append(Path("/work/shared/seeds"))
     reference = pysbd.Segmenter(language="en", clean=False)
     seen = 0
     for folder in folders:
@@ -161,3 +163,94 @@ def test_english_sentences_are_pysbds_on_every_sample_paragraph() -> None:
                 assert ours == reference.processor(chunk).process(), chunk[:80]
                 seen += 1
     assert seen > 100
+
+
+def _fast_rules() -> list[object]:
+    """Every fast rule docmill's English processor applies (sentences_en)."""
+    from docmill_builtins import sentences_en
+    from docmill_builtins.sentences_rules import Rule
+
+    found: dict[int, Rule] = {}
+    for value in vars(sentences_en).values():
+        for rule in value if isinstance(value, tuple) else (value,):
+            if isinstance(rule, Rule):
+                found[id(rule)] = rule
+    return list(found.values())
+
+
+def _alphabet(rule: object) -> list[str]:
+    """Pieces of text a rule's own pattern is made of: its characters, what it needs."""
+    from docmill_builtins.sentences_rules import Rule, needs_of
+
+    assert isinstance(rule, Rule)
+    pieces = set(rule.pattern) | {" ", "\r", "a", "A", "1", "12", "x."}
+    for need in needs_of(rule.pattern, rule.regex.flags, keep=99):
+        pieces |= need
+    return sorted(pieces)
+
+
+@given(st.data())
+@settings(max_examples=250, deadline=None)
+def test_each_fast_rule_is_re_sub_on_text_of_its_own_characters(data: st.DataObject) -> None:
+    """Skipping a rule when the text lacks what every match needs, and the window
+    search before it (sentences_rules, sentences_windows), changes no result."""
+    import re
+
+    from docmill_builtins.sentences_rules import Rule
+
+    rule = data.draw(st.sampled_from(_fast_rules()))
+    assert isinstance(rule, Rule)
+    # the rule's own characters, and texts the rule matches (Hypothesis's from_regex)
+    piece = st.one_of(st.sampled_from(_alphabet(rule)), st.from_regex(rule.regex))
+    text = "".join(data.draw(st.lists(piece, max_size=10)))
+    assert rule(text) == re.sub(rule.regex, rule.repl, text), (rule, text)
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_rule_groups_skipped_at_once_are_each_rule_in_turn(data: st.DataObject) -> None:
+    import re
+
+    from docmill_builtins import sentences_en
+    from docmill_builtins.sentences_rules import Rules, apply
+
+    groups = [v for v in vars(sentences_en).values() if isinstance(v, Rules)]
+    group = data.draw(st.sampled_from(groups))
+    pieces = sorted({p for rule in group for p in _alphabet(rule)})
+    text = "".join(data.draw(st.lists(st.sampled_from(pieces), max_size=14)))
+    expected = text
+    for rule in group:
+        expected = re.sub(rule.regex, rule.repl, expected)
+    assert apply(text, group) == expected
+
+
+def test_window_of_a_pattern_is_what_every_match_has_in_a_row() -> None:
+    from docmill_builtins.sentences_windows import window_gate, windows
+
+    srcs = [[src for src, _sel in w] for w in windows(r"(?<=[a-z])(\.\s){3}\.($|\\n)")]
+    assert srcs == [["[a-z]", r"\.", r"[\s]", r"\.", r"[\s]", r"\.", r"[\s]", r"\."]]
+    gate = window_gate(r"([a-zA-Z0-9_])(\.)([a-zA-Z0-9_])")
+    assert gate is not None and gate.pattern == r"\.(?<=[a-zA-Z0-9_]\.)[a-zA-Z0-9_]"
+    assert window_gate(r"\s*") is None
+
+
+_RICH = [
+    ".", "!", "?", "'", '"', "(", ")", "[1]", "[2, 3]", "1", "12", "3.5", "Mr.", "U.S.", "No.",
+    "no.", "Dr.", "a.m.", "P.M.", "...", ". . .", "....", "?!", "!!", "!?", "??", "Yahoo!",
+    "--", "«", "»", "‘", "’", "“", "”", "(iv)", "(a)", "a)", "1.", "2.", "1)", "2)", "a.", "b.",
+    "Co. KG", "'s", "°.", ".pdf", "e.g.", "I", "It", "The", "said", "he", "word", "Smith",
+    ",", ":", "-", "\n", "\r", "  ", "é", "Ünal", "&", "ȸ", "∯",
+]
+
+
+@given(st.lists(st.sampled_from(_RICH), min_size=1, max_size=30).map(" ".join))
+@settings(max_examples=300, deadline=None)
+def test_english_processor_is_pysbds_on_text_rich_in_what_the_rules_need(text: str) -> None:
+    """docmill's English processor (sentences_en: pysbd's rules, the ones that cannot
+    match skipped) gives pysbd's own Processor's sentences."""
+    import pysbd
+
+    from docmill_builtins.segment_text import _splitter
+
+    reference = pysbd.Segmenter(language="en", clean=False).processor(text).process()
+    assert _splitter().processor(text).process() == reference

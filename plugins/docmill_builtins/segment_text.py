@@ -16,6 +16,8 @@ so sentences split inside quotations too. A piece with no letter or digit joins
 the sentence before it, and so does a closing quotation mark or bracket left at
 the start of a piece with the punctuation before it (the ``. ”`` of a quoted
 ellipsis). Offsets are exact: pysbd runs with ``char_span=True`` on a same-length copy.
+English runs through :mod:`docmill_builtins.sentences_en`: pysbd's rules in
+pysbd's order, with the substitutions that cannot match skipped (pysbd's output).
 """
 
 from __future__ import annotations
@@ -29,11 +31,9 @@ import pysbd
 import pysbd.languages
 from pysbd.lang.arabic import Arabic
 from pysbd.lang.english import English
-from pysbd.lists_item_replacer import ListItemReplacer
-from pysbd.processor import Processor
-from pysbd.utils import Text
 
 from docmill import CleanText, Segment, hookimpl
+from docmill_builtins.sentences_en import PYSBD_VERSION, Abbreviations, EnglishProcessor
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)
 #: Curly double quotes -> characters pysbd does not pair (same length: offsets hold).
@@ -45,111 +45,15 @@ _CLOSER = re.compile(r"[\u203a’\"')\]]")
 _local = threading.local()
 #: The languages pysbd has sentence rules for.
 SENTENCE_LANGUAGES = frozenset(pysbd.languages.LANGUAGE_CODES)
-_NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f](?<=[^\W\d_])")
-
-
-class _Abbreviations(English.AbbreviationReplacer):  # type: ignore[misc]
-    r"""pysbd's English abbreviation pass, skipping abbreviations that cannot match.
-
-    pysbd tries each of its 188 abbreviations on every line: wherever the
-    abbreviation's letters occur anywhere in the line (``"a"``, ``"st"``, ``"no"``
-    occur in nearly every line) it runs a case-insensitive ``re.findall`` for
-    the abbreviation at a word start and, for every word it finds, a ``re.sub``
-    that turns the period right after ``\s`` + that word into ``∯``. So nothing
-    changes unless a word of the line starts with the abbreviation and a period.
-    Here the line's words (``str.split``: the same whitespace as ``\s``) that
-    have a period are collected once, and an abbreviation that is not what comes
-    before the first period of one of them is skipped (the pass only ever turns
-    ``.`` into ``∯``, so it cannot create such a word either). The seven
-    abbreviations with a ``.`` (a regex wildcard there) keep pysbd's own test,
-    lines with non-ASCII letters (where case-insensitive matching has special
-    cases) take pysbd's own method, and every abbreviation is tried in pysbd's
-    order: the output is pysbd's, character for character (checked on 25,020
-    paragraphs: the benchmark corpus, the seeds, the eval samples, the shared
-    article; half the time of pysbd's own pass).
-    """
-
-    def search_for_abbreviations_in_string(self, text: str) -> str:
-        if _NON_ASCII_LETTER.search(text):
-            return str(super().search_for_abbreviations_in_string(text))
-        lowered = text.lower()
-        # what comes before the first "." of every word that has one
-        dotted = {word.partition(".")[0] for word in lowered.split() if "." in word}
-        for abbr in self.lang.Abbreviation.ABBREVIATIONS:
-            stripped = abbr.strip()
-            if stripped not in lowered if "." in stripped else stripped not in dotted:
-                continue  # a "." in ``stripped`` is a regex wildcard: pysbd's own test
-            abbrev_match = re.findall(rf"(?:^|\s|\r|\n){stripped}", text, flags=re.IGNORECASE)
-            if not abbrev_match:
-                continue
-            char_array = re.findall(r"(?<={" + re.escape(stripped) + "} ).{1}", text)
-            for ind, match in enumerate(abbrev_match):
-                text = self.scan_for_replacements(text, match, ind, char_array)
-        return text
-
-
-#: What every numbered-list pattern of pysbd's needs: a digit, then "." or ")".
-_DIGIT_MARK = re.compile(r"\d[.)]")
-#: What the letter-list patterns need: a lone small letter and "." (at the start or
-#: after whitespace), or small letters and ")".
-_LETTER_PERIOD = re.compile(r"(?<!\S)[a-z]\.")
-_LETTER_PAREN = re.compile(r"[a-z]\)")
-
-
-class _Lists(ListItemReplacer):  # type: ignore[misc]
-    """pysbd's list pass, without the scans that cannot find a list item.
-
-    pysbd looks for numbered and lettered list items with seven ``re.findall``
-    scans per paragraph (patterns of up to twelve alternatives, each behind a
-    look-behind) and does nothing when a scan finds nothing. Each scan here first
-    asks a one-pattern search for what every alternative of it needs (a digit
-    followed by ``.`` or ``)``; a small letter followed by ``.`` at a word start,
-    or by ``)``); when that is absent the scan would have found nothing, so it is
-    skipped. Otherwise pysbd's own scan runs: the text is pysbd's.
-    """
-
-    def scan_lists(self, regex1: str, regex2: str, replacement: str, strip: bool = False) -> None:
-        if _DIGIT_MARK.search(self.text):
-            super().scan_lists(regex1, regex2, replacement, strip)
-
-    def iterate_alphabet_array(
-        self, regex: str, parens: bool = False, roman_numeral: bool = False
-    ) -> str:
-        if not (_LETTER_PAREN if parens else _LETTER_PERIOD).search(self.text):
-            return str(self.text)
-        return str(super().iterate_alphabet_array(regex, parens, roman_numeral))
-
-
-class _NewsProcessor(Processor):  # type: ignore[misc]
-    """pysbd's ``Processor.process`` (as of pysbd 0.3.4) with the list pass above."""
-
-    text: str
-
-    def process(self) -> list[str] | str:
-        if not self.text:
-            return str(self.text)
-        self.text = self.text.replace("\n", "\r")
-        self.text = _Lists(self.text).add_line_break()
-        self.replace_abbreviations()
-        self.replace_numbers()
-        self.replace_continuous_punctuation()
-        self.replace_periods_before_numeric_references()
-        self.text = Text(self.text).apply(
-            self.lang.Abbreviation.WithMultiplePeriodsAndEmailRule,
-            self.lang.GeoLocationRule,
-            self.lang.FileFormatRule,
-        )
-        return list(self.split_into_segments())
 
 
 class _NewsEnglish(English):  # type: ignore[misc]
-    """pysbd's English rules with the faster abbreviation and list passes above."""
-
-    AbbreviationReplacer = _Abbreviations
+    """pysbd's English rules, run by docmill's faster processor (sentences_en)."""
 
 
-if pysbd.__version__ == "0.3.4":  # _NewsProcessor.process is this version's, step for step
-    _NewsEnglish.Processor = _NewsProcessor
+if pysbd.__version__ == PYSBD_VERSION:  # EnglishProcessor is this version's, step for step
+    _NewsEnglish.Processor = EnglishProcessor
+    _NewsEnglish.AbbreviationReplacer = Abbreviations
 
 
 class _Arabic(Arabic):  # type: ignore[misc]
@@ -228,7 +132,7 @@ def sentences(text: str, start: int, end: int, language: str = "en") -> Iterator
 
     The spans cover the non-blank text of the range in order, without overlap.
     """
-    chunk = text[start:end].translate(_UNPAIR)
+    chunk = text[start:end].replace("“", "\u2039").replace("”", "\u203a")  # _UNPAIR, faster
     spans: list[tuple[int, int]] = []
     pos = 0
     for p_start, p_end in _char_spans(chunk, language):
