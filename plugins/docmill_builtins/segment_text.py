@@ -1,11 +1,13 @@
 """Paragraphs (blocks between blank lines), then sentences within them.
 
 Sentences come from pysbd's rule-based segmenter (the Pragmatic Segmenter's
-rules) for the document's language: pysbd has rules for the languages in
-:data:`SENTENCE_LANGUAGES` (English, French, German, Spanish, Italian, Dutch,
-Polish, Russian, Greek, Arabic, Persian, Urdu, Hindi, Chinese, Japanese …). A
-document in another language (Portuguese, Korean, ``und`` …) gets its paragraphs
-and no sentences rather than sentences split by English rules. pysbd's Arabic
+rules) for the document's language, for the languages in
+:data:`SENTENCE_LANGUAGES`: pysbd's (English, French, German, Spanish, Italian,
+Dutch, Polish, Russian, Greek, Arabic, Persian, Urdu, Hindi, Chinese, Japanese …)
+and Portuguese and Korean, whose rules docmill adds on pysbd's Standard rules
+(:mod:`docmill_builtins.sentences_ptko`). A document in another language (Turkish,
+``und`` …) gets its paragraphs and no sentences rather than sentences split by
+English rules. pysbd's Arabic
 rules end a sentence at every Arabic comma (،); here they do not (as its Persian
 rules). English runs
 with one change for news: pysbd never splits between
@@ -34,6 +36,7 @@ from pysbd.lang.english import English
 
 from docmill import CleanText, Segment, hookimpl
 from docmill_builtins.sentences_en import PYSBD_VERSION, Abbreviations, EnglishProcessor
+from docmill_builtins.sentences_ptko import LANGUAGES as _ADDED
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)
 #: Curly double quotes -> characters pysbd does not pair (same length: offsets hold).
@@ -43,8 +46,6 @@ _WORDY = re.compile(r"\w")
 _CLOSER = re.compile(r"[\u203a’\"')\]]")
 
 _local = threading.local()
-#: The languages pysbd has sentence rules for.
-SENTENCE_LANGUAGES = frozenset(pysbd.languages.LANGUAGE_CODES)
 
 
 class _NewsEnglish(English):  # type: ignore[misc]
@@ -63,8 +64,10 @@ class _Arabic(Arabic):  # type: ignore[misc]
     SENTENCE_BOUNDARY_REGEX = r".*?[:\.!\?؟]|.*?\Z|.*?$"
 
 
-#: Languages whose pysbd rules docmill replaces.
-_MODULES = {"en": _NewsEnglish, "ar": _Arabic}
+#: Languages whose pysbd rules docmill replaces, and those it adds (pt, ko).
+_MODULES: dict[str, type] = {"en": _NewsEnglish, "ar": _Arabic, **_ADDED}
+#: The languages with sentence rules: pysbd's, and docmill's Portuguese and Korean.
+SENTENCE_LANGUAGES = frozenset(pysbd.languages.LANGUAGE_CODES) | frozenset(_ADDED)
 
 
 def _splitter(language: str = "en") -> pysbd.Segmenter:
@@ -72,8 +75,10 @@ def _splitter(language: str = "en") -> pysbd.Segmenter:
     segmenters: dict[str, pysbd.Segmenter] = _local.__dict__.setdefault("segmenters", {})
     seg = segmenters.get(language)
     if seg is None:
-        seg = segmenters[language] = pysbd.Segmenter(language=language, clean=False, char_span=True)
-        seg.language_module = _MODULES.get(language, seg.language_module)
+        # pysbd.Segmenter accepts only its own codes; docmill's languages replace English's
+        known = language if language in pysbd.languages.LANGUAGE_CODES else "en"
+        seg = segmenters[language] = pysbd.Segmenter(language=known, clean=False, char_span=True)
+        seg.language, seg.language_module = language, _MODULES.get(language, seg.language_module)
     return seg
 
 
