@@ -2,7 +2,7 @@
 
 The samples in tests/fixtures/languages were written for the project: a news item
 each in English, French, German (Markdown, front matter ``lang: de``), Spanish,
-Portuguese, Arabic (right to left) and Japanese, a festival page mixing four
+Portuguese, Arabic (right to left), Japanese and Korean, a festival page mixing four
 languages, and a line too short to tell.
 """
 
@@ -37,6 +37,7 @@ LANGUAGES = {
     "es_puerto.txt": "es",
     "fr_tramway.txt": "fr",
     "ja_station.txt": "ja",
+    "ko_subway.txt": "ko",
     "mixed.html": MULTIPLE,
     "pt_metro.txt": "pt",
     "short.txt": UNDETERMINED,
@@ -241,6 +242,7 @@ def test_the_declared_languages_follow_the_plugins_settings() -> None:
         ("ar_library.txt", "افتتحت أمانة عمّان الكبرى", 6),
         ("ja_station.txt", "横浜市は月曜日", 6),
         ("pt_metro.txt", "A Companhia do Metropolitano de São Paulo", 6),
+        ("ko_subway.txt", "김민정 서울교통공사 운영본부장은 “출퇴근", 6),
     ],
 )
 def test_sentences_follow_the_documents_language(name: str, first: str, count: int) -> None:
@@ -391,7 +393,7 @@ def test_default_run_gives_english_output_only_for_english_documents(
         code: 1 for code in LANGUAGES.values() if code != "en"
     }
     rows = dict(summary_rows(manifest))  # what `docmill show` prints
-    assert rows["skipped extract_entities"].startswith("8 (")
+    assert rows["skipped extract_entities"].startswith("9 (")
     assert "pt 1" in rows["skipped extract_entities"]
     shown = CliRunner().invoke(app, ["show", str(result.folder)], terminal_width=200)
     assert shown.exit_code == 0, shown.output
