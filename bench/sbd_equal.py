@@ -91,6 +91,8 @@ def main() -> None:
     t_ours = t_ref = 0.0
     for text, language in items:
         lang = ours.sentence_language(language) or "en"
+        if lang != (ref.sentence_language(language) or "en"):
+            continue  # rules the reference lacks (pt, ko before sentences_ptko): nothing to compare
         t0 = time.process_time()
         mine = list(ours.sentences(text, 0, len(text), lang))
         t1 = time.process_time()
