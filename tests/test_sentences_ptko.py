@@ -61,7 +61,8 @@ def test_portuguese_abbreviations_and_ordinals_end_a_sentence_before_a_capital()
     text = (
         "O contrato foi assinado pela Metrô Lda. Ela tem 500 funcionários. Foram doados "
         "livros, revistas etc. O resto foi vendido. O time terminou em 2.º. A rival ficou "
-        "em 3.ª. Ele mora na R. Augusta, 1.500, desde o séc. XX. A Sr.ª Lima chegou."
+        "em 3.ª. Ele mora na R. Augusta, 1.500, desde o séc. XX. A Sr.ª Lima chegou. "
+        "Ela leva livros, cadernos etc. às escolas."
     )
     assert split(text, "pt") == [
         "O contrato foi assinado pela Metrô Lda.",
@@ -72,6 +73,7 @@ def test_portuguese_abbreviations_and_ordinals_end_a_sentence_before_a_capital()
         "A rival ficou em 3.ª.",
         "Ele mora na R. Augusta, 1.500, desde o séc. XX.",
         "A Sr.ª Lima chegou.",
+        "Ela leva livros, cadernos etc. às escolas.",
     ]
 
 

@@ -25,6 +25,7 @@ abbreviations met in Korean news (``Dr.``, ``Inc.``, ``vs.``) are kept.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from pysbd.abbreviation_replacer import AbbreviationReplacer
@@ -61,9 +62,16 @@ class Portuguese(Common, Standard):  # type: ignore[misc]
     EXTRA_RULES: ClassVar[list[Any]] = [Rule(r"\.(?=[ºª])", "∯")]
 
     class AbbreviationReplacer(AbbreviationReplacer):  # type: ignore[misc]
-        """No English sentence starters after ``U.S.``-like abbreviations."""
+        """pysbd's, without English sentence starters, and with accented lower-case letters
+        (``etc. às vezes``) among those that show an abbreviation does not end a sentence."""
 
         SENTENCE_STARTERS: ClassVar[list[str]] = []
+
+        def replace_period_of_abbr(self, txt: str, abbr: str) -> str:
+            """Mark the period of ``abbr`` as no sentence end where punctuation, a
+            lower-case letter, a digit or a bracket follows (pysbd's rule, Portuguese letters)."""
+            pattern = rf"(?<=\s{re.escape(abbr.strip())})\.(?=[.:\-?,]|\s[a-zà-öø-ÿ\d(])"
+            return re.sub(pattern, "∯", " " + txt)[1:]
 
     class Abbreviation(Standard.Abbreviation):  # type: ignore[misc]
         """Lower-cased, without the final period; a name or number follows the first two
