@@ -1,0 +1,85 @@
+"""The built-in plugins' faster scans find exactly what the plain scans they replaced find.
+
+Each test keeps the plain definition (a regex scan per pattern, per name or per
+token) and checks with Hypothesis, on texts made of the words and separators that
+matter, that the faster code gives the same result.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from docmill_builtins import elapsed
+from docmill_builtins.extract_entities import _first_last
+
+claim_words = st.sampled_from(
+    [
+        "two", "Two", "years", "YEAR", "year", "months", "month", "since", "ago", "after",
+        "into", "on", "from", "in", "its", "their", "the", "third", "25th", "twenty-first",
+        "anniversary", "Anniversary", "for", "past", "last", "a", "decade", "enters",
+        "entered", "x-two", "2", "ten", "yearly", "é", "ſince", "K",
+    ]
+)  # fmt: skip
+claim_seps = st.sampled_from([" ", "  ", "\n", "-", ".", ", ", "", "\u00a0", "_"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(claim_words, claim_seps), max_size=40))
+def test_claims_found_from_keywords_as_by_a_scan_per_pattern(
+    parts: list[tuple[str, str]],
+) -> None:
+    text = "".join(w + s for w, s in parts)
+    found = [(c.start, c.end, text[c.start : c.end]) for c in elapsed.claims(text)]
+    assert found == _plain_claims(text)
+
+
+def _plain_claims(text: str) -> list[tuple[int, int, str]]:
+    """What a scan of the whole text per pattern finds (the code before the keyword scan)."""
+    return [
+        (m.start(), m.end(), m.group())
+        for pattern, _kind, _own in elapsed._CLAIMS
+        for m in pattern.finditer(text)
+    ]
+
+
+def test_claims_of_every_phrasing_are_found() -> None:
+    text = (
+        "The 25th anniversary came two years since it began, six months after the vote, "
+        "in its third year, for the past four years and a decade since; for a decade."
+    )
+    found = [(c.start, c.end, c.text) for c in elapsed.claims(text)]
+    assert found == _plain_claims(text)
+    assert len(found) == 7
+
+
+#: Few words and separators, so that names meet in every way: hyphenated first names,
+#: a surname right after a match of the same surname, a letter glued before a name.
+name_words = st.sampled_from(["Anna", "Maria", "Smith", "Jones", "A", "ab", "President", "é"])
+name_seps = st.sampled_from([" ", " ", "-", "", "\n", ". "])
+surnames = st.sampled_from(["Smith", "Maria", "Smith-Jones", "Anna"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(name_words, name_seps), max_size=12), surnames)
+def test_first_names_found_from_each_surname_as_by_a_regex_per_surname(
+    parts: list[tuple[str, str]], surname: str
+) -> None:
+    text = "".join(w + s for w, s in parts)
+    pattern = rf"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}\b"
+    plain = [(m.start(), m.group(1), m.end()) for m in re.finditer(pattern, text)]
+    assert _first_last(text, surname) == plain
+
+
+def test_first_names_of_hyphenated_and_repeated_names() -> None:
+    text = "Anna-Maria Smith met xAnna-Maria Smith and Ab-Cd-Ef Smith, then Smith Smith."
+    assert _first_last("Anna Smith-Maria Smith", "Smith") == [(0, "Anna", 10), (11, "Maria", 22)]
+    assert _first_last("A-Maria Smith", "Smith") == [(2, "Maria", 13)]
+    assert _first_last(text, "Smith") == [
+        (0, "Anna-Maria", 16),
+        (27, "Maria", 38),
+        (46, "Cd-Ef", 57),
+        (64, "Smith", 75),
+    ]
