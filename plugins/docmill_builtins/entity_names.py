@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 #: Official or short country and bloc names -> the common name used as canonical.
 ALIASES: dict[str, str] = {
@@ -56,6 +56,8 @@ _DECLARED = re.compile(
     r"((?:[A-Z][\w’'&.-]*\s+)(?:(?:of|the|and|for|on|in|de|&)\s+|[A-Z][\w’'&.-]*\s+)*?"
     r"[A-Z][\w’'&.-]*)\s*\(([A-Z][A-Za-z&.]{1,9})\)"
 )
+#: The "(ACR)" that ends every match of :data:`_DECLARED`, found by a fast search for "(".
+_PARENTHESISED = re.compile(r"\(([A-Z][A-Za-z&.]{1,9})\)")
 NAME_LABELS = frozenset(
     {
         "PERSON",
@@ -107,6 +109,8 @@ def _acronym_key(s: str) -> str:
 def declared_acronyms(text: str) -> dict[str, str]:
     """Acronym -> long form, from "Long Form (ACR)" in the text, when the initials agree."""
     found: dict[str, str] = {}
+    if not _PARENTHESISED.search(text):  # every declaration ends with one
+        return found
     for m in _DECLARED.finditer(text):
         long_form, acr = " ".join(m.group(1).split()), m.group(2)
         key = _acronym_key(acr).upper()
@@ -211,6 +215,6 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
             for i in indices:
                 labels[i] = chosen
     return [
-        replace(m, label=label, canonical=c)
+        Mention(m.start, m.end, label, c)
         for m, label, c in zip(mentions, labels, canon, strict=True)
     ]
