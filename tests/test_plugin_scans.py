@@ -12,7 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docmill_builtins import elapsed
+from docmill_builtins import elapsed, glued_words
 from docmill_builtins.extract_entities import _first_last
 
 claim_words = st.sampled_from(
@@ -83,3 +83,41 @@ def test_first_names_of_hyphenated_and_repeated_names() -> None:
         (46, "Cd-Ef", 57),
         (64, "Smith", 75),
     ]
+
+
+def _plain_split_point(token: str) -> int | None:
+    """glued_words.split_point before its cache and its bound on where the halves meet."""
+    common = glued_words._common()
+    best: tuple[float, int] | None = None
+    for i in range(1, len(token)):
+        head, tail = token[:i], token[i:]
+        if head in common and tail in common:
+            score = common[head] + common[tail] - 9
+            if best is None or score > best[0]:
+                best = (score, i)
+    if best is None:
+        return None
+    whole = glued_words._zipf(token)
+    if whole >= glued_words.WHOLE_ZIPF or best[0] - whole < glued_words.MARGIN:
+        return None
+    return best[1]
+
+
+glue_parts = st.sampled_from(
+    ["of", "the", "with", "and", "to", "in", "that", "for", "is", "on", "be", "x", "tion",
+     "about", "would", "because", "people", "a", "i", "s", "ing", "there", "where"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(glue_parts, min_size=1, max_size=4))
+def test_split_point_as_trying_every_split(parts: list[str]) -> None:
+    token = "".join(parts)
+    assert glued_words.split_point(token) == _plain_split_point(token)
+
+
+def test_split_point_of_run_together_words() -> None:
+    assert glued_words.split_point("ofthe") == 2
+    assert glued_words.split_point("withthe") == 4
+    assert glued_words.split_point("into") is None
+    assert glued_words.split_point("becausethere") == _plain_split_point("becausethere")
