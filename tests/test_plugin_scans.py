@@ -12,7 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docmill_builtins import elapsed, glued_words
+from docmill_builtins import elapsed, extract_quotes, glued_words
 from docmill_builtins.extract_entities import _first_last
 
 claim_words = st.sampled_from(
@@ -121,3 +121,46 @@ def test_split_point_of_run_together_words() -> None:
     assert glued_words.split_point("withthe") == 4
     assert glued_words.split_point("into") is None
     assert glued_words.split_point("becausethere") == _plain_split_point("becausethere")
+
+
+before_words = st.sampled_from(
+    ["said", "Anna Smith", "the spokeswoman", "told", "reporters", "according to", "he",
+     "pointed out", "on Monday", "x" * 40, "Résumé", "saidx", "Said", "went on", "1"]
+)  # fmt: skip
+before_seps = st.sampled_from(
+    [" ", "  ", ", ", ": ", ".", "?", '"', "\n", "\u00a0", "\u2003", "\x1c", "", "“"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(before_words, before_seps), max_size=12))
+def test_speaker_cue_before_a_quotation_as_by_a_search_from_every_position(
+    parts: list[tuple[str, str]],
+) -> None:
+    before = "".join(w + s for w, s in parts)
+    plain = extract_quotes._BEFORE[0].search(before)
+    found = extract_quotes._speaker_cue(before)
+    assert (found and (found.span(), found.groupdict())) == (
+        plain and (plain.span(), plain.groupdict())
+    )
+
+
+def test_speaker_cue_found_far_before_the_quotation() -> None:
+    before = "In a statement released on Monday afternoon, Anna Smith said: "
+    m = extract_quotes._speaker_cue(before)
+    assert m is not None and m.group("cue") == "said"
+    # speaker phrases about as long as one may be, and long whitespace before the cue
+    tricky = [before, "It rose. Anna Smith said", "x.y said", "x. said", ". x said", "“x” said"]
+    for n in range(76, 86):
+        tricky += [
+            "x" * n + " said: ",
+            "ab " + "x" * n + " said, ",
+            "x" * (n - 10) + " " * 12 + "told\u00a0",
+            "x" * 40 + " " + "x" * (n - 41) + "  \u2003 said",
+        ]
+    for text in tricky:
+        plain = extract_quotes._BEFORE[0].search(text)
+        found = extract_quotes._speaker_cue(text)
+        assert (found and (found.span(), found.groupdict())) == (
+            plain and (plain.span(), plain.groupdict())
+        ), text
