@@ -7,12 +7,14 @@ matter, that the faster code gives the same result.
 
 from __future__ import annotations
 
+import itertools
 import re
 
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docmill_builtins import elapsed, extract_quotes, glued_words
+from docmill_builtins import clean_mojibake, elapsed, extract_quotes, glued_words
 from docmill_builtins.extract_entities import _first_last
 
 claim_words = st.sampled_from(
@@ -164,3 +166,39 @@ def test_speaker_cue_found_far_before_the_quotation() -> None:
         assert (found and (found.span(), found.groupdict())) == (
             plain and (plain.span(), plain.groupdict())
         ), text
+
+
+def _category_chars(fragment: str) -> list[str]:
+    """The characters of one of ftfy's character-class fragments ("À-ÑØ…")."""
+    cls = re.compile("[" + fragment + "]")
+    return [chr(c) for c in range(0x80, 0x2600) if cls.fullmatch(chr(c))]
+
+
+#: Every non-ASCII character ftfy's badness pattern names, one of each of its
+#: categories (fragments like "À-Ñ"), and some ASCII.
+_FTFY_ALPHABET = sorted(
+    {c for c in BADNESS_RE.pattern if not c.isascii()}
+    | {_category_chars(f)[0] for f in MOJIBAKE_CATEGORIES.values()}
+    | set("a .")
+)
+
+
+def test_no_string_without_a_suspect_character_is_flagged_by_ftfy() -> None:
+    """Every string of up to three of those characters that are not suspect."""
+    plain = [c for c in _FTFY_ALPHABET if not clean_mojibake._SUSPECT.search(c)]
+    assert "“" in plain and "’" in plain and "—" in plain  # the precheck skips news text
+    for n in (1, 2, 3):
+        for chars in itertools.product(plain, repeat=n):
+            assert not is_bad("".join(chars)), chars
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_FTFY_ALPHABET), max_size=12))
+def test_no_line_ftfy_flags_lacks_a_suspect_character(line: str) -> None:
+    if is_bad(line):
+        assert clean_mojibake._SUSPECT.search(line)
+
+
+def test_mojibake_still_repaired() -> None:
+    assert [e.replacement for e in clean_mojibake.edits("Caf\u00c3\u00a9 \u00e2\u20ac\u0153x")]
+    assert list(clean_mojibake.edits("“Plain” text — with curly quotes’ and dashes…")) == []
