@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docmill_builtins import clean_mojibake, elapsed, extract_quotes, glued_words
+from docmill_builtins import clean_mojibake, clean_unicode, elapsed, extract_quotes, glued_words
 from docmill_builtins.extract_entities import _first_last
 
 claim_words = st.sampled_from(
@@ -202,3 +203,39 @@ def test_no_line_ftfy_flags_lacks_a_suspect_character(line: str) -> None:
 def test_mojibake_still_repaired() -> None:
     assert [e.replacement for e in clean_mojibake.edits("Caf\u00c3\u00a9 \u00e2\u20ac\u0153x")]
     assert list(clean_mojibake.edits("“Plain” text — with curly quotes’ and dashes…")) == []
+
+
+def _plain_unicode_edits(text: str) -> list[tuple[int, int, str, str]]:
+    """clean_unicode.edits before its prechecks: every pattern scanned over the text."""
+    cu = clean_unicode
+    out = []
+    for m in cu._COMBINING.finditer(text):
+        nfc = unicodedata.normalize("NFC", m.group())
+        if nfc != m.group():
+            out.append((m.start(), m.end(), nfc, "unicode NFC"))
+    out += [
+        (m.start(), m.end(), "\n", "line separator") for m in cu._LINE_SEPARATORS.finditer(text)
+    ]
+    out += [(m.start(), m.end(), "", "invisible character") for m in cu._INVISIBLE.finditer(text)]
+    out += [(m.start(), m.end(), "", "trailing whitespace") for m in cu._TRAILING.finditer(text)]
+    for m in cu._SPACES.finditer(text):
+        reason = "non-breaking or odd space" if len(m.group()) == 1 else "repeated spaces"
+        out.append((m.start(), m.end(), " ", reason))
+    for m in cu._NEWLINES.finditer(text):
+        crlf = m.group().startswith("\r")
+        out.append(
+            (m.start(), m.end(), "\n" if crlf else "\n\n", "line ending" if crlf else "blank lines")
+        )
+    return out
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("ae \t\n\r\u00a0\u2003\u3000\u0301\u20d0\u200b\u2028é"),
+        max_size=30,
+    )
+)
+def test_unicode_edits_as_by_every_scan(text: str) -> None:
+    found = [(e.start, e.end, e.replacement, e.reason) for e in clean_unicode.edits(text)]
+    assert found == _plain_unicode_edits(text)
