@@ -239,3 +239,25 @@ def _plain_unicode_edits(text: str) -> list[tuple[int, int, str, str]]:
 def test_unicode_edits_as_by_every_scan(text: str) -> None:
     found = [(e.start, e.end, e.replacement, e.reason) for e in clean_unicode.edits(text)]
     assert found == _plain_unicode_edits(text)
+
+
+anchor_words = st.sampled_from(
+    ["since", "Since", "ſince", "began", "founded", "took office", "in", "IN", "İn", "ın", "on",
+     "On", "x", "spring", "March", "2020", "the", "was"]
+)  # fmt: skip
+anchor_seps = st.sampled_from([" ", "  ", "\n", "", "\u00a0", "\x1c", ", ", ". ", "-"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(anchor_words, anchor_seps), max_size=10))
+def test_dates_an_event_as_the_anchor_search(parts: list[tuple[str, str]]) -> None:
+    before = "".join(w + s for w, s in parts)
+    assert elapsed.dates_an_event(before) == bool(elapsed.ANCHOR_BEFORE.search(before))
+
+
+def test_dates_an_event_of_anchored_and_plain_dates() -> None:
+    assert elapsed.dates_an_event("the war that began on ")
+    assert elapsed.dates_an_event("Since ")
+    assert elapsed.dates_an_event("founded in\n")
+    assert not elapsed.dates_an_event("on ")
+    assert not elapsed.dates_an_event("met since")

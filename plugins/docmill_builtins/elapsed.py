@@ -78,6 +78,22 @@ ANCHOR_BEFORE = re.compile(
 )
 
 
+#: The word every match of :data:`ANCHOR_BEFORE` ends with, before its final whitespace.
+_ANCHOR_WORD = re.compile(r"(?:since|in|on)\Z", re.I)
+
+
+def dates_an_event(before: str) -> bool:
+    """Whether ``before`` (the text before a date) ends as :data:`ANCHOR_BEFORE` says:
+    its search, run only when the text ends with whitespace after "since", "in" or
+    "on" (as every match does; most texts before a date do not)."""
+    stripped = before.rstrip()
+    if len(stripped) == len(before):
+        return False
+    if not _ANCHOR_WORD.search(stripped, max(0, len(stripped) - 5)):
+        return False
+    return ANCHOR_BEFORE.search(before) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A stated elapsed time: its span and the elapsed months it allows, [low, high)."""
