@@ -126,7 +126,8 @@ def _count(m: re.Match[str]) -> int:
 
 #: Every claim holds one of these words, after whitespace and at most four
 #: whitespace-separated words of letters, digits and hyphens ("for the past two years").
-_KEYWORD = re.compile(r"(?=year|month|anniversary|decade)", re.I)
+#: (The first lookahead, one character, only lets the regex engine skip faster.)
+_KEYWORD = re.compile(r"(?=[ymad])(?=year|month|anniversary|decade)", re.I)
 #: Up to four such words back from a keyword, read in the reversed text.
 _WORDS_BEFORE = re.compile(r"(?:\s+[\w-]+){1,4}")
 _WORD_START = re.compile(r"\b\w")
