@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Official or short country and bloc names -> the common name used as canonical.
 ALIASES: dict[str, str] = {
@@ -90,6 +91,7 @@ def surface(text: str, m: Mention) -> str:
     return " ".join(text[m.start : m.end].split())
 
 
+@lru_cache(maxsize=4096)
 def initials(name: str, significant: bool = True) -> str:
     """Initials of the words of ``name`` ("North Atlantic Treaty Organization" -> "NATO").
 
@@ -208,9 +210,13 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
         else:
             # an acronym's label follows its long form's when the long form is a mention
             voters = [i for i in indices if not is_acronym[i]] or indices
-            counts = Counter(labels[i] for i in voters).most_common()
-            tie = len(counts) > 1 and counts[0][1] == counts[1][1]
-            chosen = None if tie else counts[0][0]
+            voted = [labels[i] for i in voters]
+            if voted.count(voted[0]) == len(voted):  # one label: no vote to count
+                chosen = voted[0]
+            else:
+                counts = Counter(voted).most_common()
+                tie = len(counts) > 1 and counts[0][1] == counts[1][1]
+                chosen = None if tie else counts[0][0]
         if chosen is not None:
             for i in indices:
                 labels[i] = chosen
