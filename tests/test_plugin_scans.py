@@ -10,12 +10,23 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from typing import Any
 
+import pytest
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from docmill_builtins import clean_mojibake, clean_unicode, elapsed, extract_quotes, glued_words
+from docmill import Document, Entity, Record
+from docmill_builtins import (
+    clean_mojibake,
+    clean_unicode,
+    elapsed,
+    extract_quotes,
+    glued_words,
+    validate_spans,
+)
 from docmill_builtins.extract_entities import _first_last
 
 claim_words = st.sampled_from(
@@ -261,3 +272,34 @@ def test_dates_an_event_of_anchored_and_plain_dates() -> None:
     assert elapsed.dates_an_event("founded in\n")
     assert not elapsed.dates_an_event("on ")
     assert not elapsed.dates_an_event("met since")
+
+
+def _old_revalidation_error(rec: Record) -> str:
+    """What validate_spans reported before it called pydantic-core directly."""
+    with pytest.raises(ValidationError) as info:
+        type(rec).model_validate(rec.model_dump())
+    return f"{rec.kind} from {rec.plugin!r} does not validate: {info.value}"
+
+
+class _DumpsWithoutLabel(Entity):
+    """A record kind whose own model_dump leaves a required field out."""
+
+    def model_dump(self, **kw: Any) -> dict[str, Any]:
+        return {k: v for k, v in super().model_dump(**kw).items() if k != "label"}
+
+
+@pytest.mark.filterwarnings("ignore:Pydantic serializer warnings")  # the label 7, both ways
+def test_invalid_records_reported_as_by_pydantic_wrappers() -> None:
+    doc = Document(media_type="text/plain", text="Hello world")
+    good = Entity(start=0, end=5, label="ORG", text="Hello")
+    negative = Entity.model_construct(start=-1, end=5, label="ORG", text="Hello")
+    untyped = Entity.model_construct(start=0, end=5, label=7, text="Hello")
+    overridden = _DumpsWithoutLabel(start=0, end=5, label="ORG", text="Hello")
+    findings = validate_spans.validate(doc=doc, records=[good, negative, untyped, overridden])
+    assert [f.message for f in findings if f.code == "invalid-record"] == [
+        _old_revalidation_error(negative),
+        _old_revalidation_error(untyped),
+        _old_revalidation_error(overridden),
+    ]
+    assert not validate_spans._pydantic_methods(_DumpsWithoutLabel)
+    assert validate_spans._pydantic_methods(Entity)
