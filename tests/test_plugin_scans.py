@@ -165,6 +165,9 @@ def test_speaker_cue_found_far_before_the_quotation() -> None:
     assert m is not None and m.group("cue") == "said"
     # speaker phrases about as long as one may be, and long whitespace before the cue
     tricky = [before, "It rose. Anna Smith said", "x.y said", "x. said", ". x said", "“x” said"]
+    # a clause after the cue of up to 31 characters, and one longer
+    tricky += [f"Anna Smith said {'in a statement on Monday night'[:n]}:" for n in range(20, 31)]
+    tricky += ["Anna Smith said in a statement on Monday night, :", "Smith said a" + "b" * 31]
     for n in range(76, 86):
         tricky += [
             "x" * n + " said: ",

@@ -72,8 +72,9 @@ _BEFORE = (
     re.compile(rf"{_SPEAKER}\s+{_CUE}(?:\s+[a-z][\w ]{{0,30}}?)?\s*[,:]?\s*$"),
     re.compile(rf"\b{_CUE}\s+{_SPEAKER}\s*[,:]\s*$"),
 )
-#: Where a cue starts (every one, overlapping or not).
-_CUE_AT = re.compile(rf"(?={_CUE})")
+#: Where a cue starts that :data:`_BEFORE`'s first pattern can end with (what follows
+#: it there, to the end of the text).
+_CUE_ENDING = re.compile(rf"(?={_CUE}(?:\s+[a-z][\w ]{{0,30}}?)?\s*[,:]?\s*$)")
 #: The most characters a speaker phrase of :data:`_SPEAKER` has, and the characters
 #: none of its characters after the first is (nor the first).
 _SPEAKER_MAX = 81
@@ -257,12 +258,13 @@ def _resolve(
 def _speaker_cue(before: str) -> re.Match[str] | None:
     """``_BEFORE[0].search(before)``, tried only from where a match can start.
 
-    A match is a speaker phrase, whitespace and a cue, so it starts at most
-    :data:`_SPEAKER_MAX` characters before the whitespace ahead of the first cue, and
-    after the last character a speaker phrase cannot hold (sentence punctuation, a
-    quotation mark) before that whitespace; a text without a cue has none.
+    A match is a speaker phrase, whitespace and a cue that ends the text as the
+    pattern says (:data:`_CUE_ENDING`), so it starts at most :data:`_SPEAKER_MAX`
+    characters before the whitespace ahead of the first such cue, and after the last
+    character a speaker phrase cannot hold (sentence punctuation, a quotation mark)
+    before that whitespace; a text without such a cue has none.
     """
-    first = _CUE_AT.search(before)
+    first = _CUE_ENDING.search(before)
     if first is None:
         return None
     ahead = len(before[: first.start()].rstrip())
