@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from docmill import Document, Entity, Record
 from docmill_builtins import (
+    clean_glued,
     clean_mojibake,
     clean_unicode,
     elapsed,
@@ -306,3 +307,18 @@ def test_invalid_records_reported_as_by_pydantic_wrappers() -> None:
     ]
     assert not validate_spans._pydantic_methods(_DumpsWithoutLabel)
     assert validate_spans._pydantic_methods(Entity)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aonitfNB .-’@"), max_size=16))
+def test_glued_edits_only_where_case_changes(text: str) -> None:
+    plain = [
+        m.end(1)
+        for m in clean_glued._GLUED.finditer(text)
+        if m.group(1) in clean_glued.FUNCTION_WORDS and m.group() not in clean_glued.KEEP
+    ]
+    assert [e.start for e in clean_glued.edits(text)] == plain
+
+
+def test_glued_function_word_split() -> None:
+    assert [e.start for e in clean_glued.edits("talks andNorth")] == [9]
