@@ -26,6 +26,7 @@ from docmill_builtins import (
     elapsed,
     extract_quotes,
     glued_words,
+    speakers,
     validate_spans,
 )
 from docmill_builtins.extract_entities import _first_last
@@ -322,3 +323,21 @@ def test_glued_edits_only_where_case_changes(text: str) -> None:
 
 def test_glued_function_word_split() -> None:
     assert [e.start for e in clean_glued.edits("talks andNorth")] == [9]
+
+
+gender_words = st.sampled_from(
+    ["he", "She", "HER", "hers", "his", "him", "mr", "Mrs", "ms", "miss", "Sir", "son",
+     "sons", "Lady", "spokesman", "spokeswoman", "the", "x", "é", "K", "ſir"]
+)  # fmt: skip
+gender_seps = st.sampled_from([" ", ". ", "-", "", "_", "’", "\n", "\u00a0"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(gender_words, gender_seps), max_size=12))
+def test_gendered_words_counted_in_one_scan_as_in_two(parts: list[tuple[str, str]]) -> None:
+    window = "".join(w + s for w, s in parts)
+    found = [g.lastgroup for g in speakers._GENDERED.finditer(window)]
+    assert found.count("m") == len(speakers._MALE.findall(window))
+    assert found.count("f") == len(speakers._FEMALE.findall(window))
+    if speakers._HONORIFIC_BEFORE.search(window):
+        assert window[-1:].isspace()
