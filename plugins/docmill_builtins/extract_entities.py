@@ -252,15 +252,27 @@ def _surnames(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     found: list[Mention] = []
     if not surnames:
         return found
-    # one pass over the text: a surname matches only a whole name-shaped word (it
-    # matches _NAME_WORD, stands after no word character and before no word character,
-    # hyphen or " Capital"), exactly what _NAME_TOKEN finds; in text order
-    for m in _NAME_TOKEN.finditer(text):
-        if m.group() in surnames and not _CAPITAL_BEFORE.search(
-            text, max(0, m.start() - 30), m.start()
-        ):
-            found.append(Mention(m.start(), m.end(), "PERSON"))
-    return found
+    # a surname matches only a whole name-shaped word (it matches _NAME_WORD, stands
+    # after no word character and before no word character, hyphen or " Capital"),
+    # exactly what _NAME_TOKEN finds. Its matches cannot overlap (none starts right
+    # after a letter or hyphen), so they are the places it matches at: tried where
+    # str.find finds a surname, not at every character; in text order
+    for surname in surnames:
+        pos = text.find(surname)
+        while pos >= 0:
+            m = _NAME_TOKEN.match(text, pos)
+            if (
+                m is not None
+                and m.end() == pos + len(surname)
+                and not _CAPITAL_BEFORE.search(text, max(0, pos - 30), pos)
+            ):
+                found.append(Mention(pos, m.end(), "PERSON"))
+            pos = text.find(surname, pos + 1)
+    return sorted(found, key=_start_of)
+
+
+def _start_of(m: Mention) -> int:
+    return m.start
 
 
 def _full_names(text: str, mentions: Sequence[Mention]) -> list[Mention]:
