@@ -29,7 +29,7 @@ from docmill_builtins import (
     speakers,
     validate_spans,
 )
-from docmill_builtins.extract_entities import _first_last
+from docmill_builtins.extract_entities import _char_before, _first_last, decased_headline
 
 claim_words = st.sampled_from(
     [
@@ -341,3 +341,36 @@ def test_gendered_words_counted_in_one_scan_as_in_two(parts: list[tuple[str, str
     assert found.count("f") == len(speakers._FEMALE.findall(window))
     if speakers._HONORIFIC_BEFORE.search(window):
         assert window[-1:].isspace()
+
+
+def _plain_decased_headline(headline: str, body: str) -> str:
+    """decased_headline before it looked up only the headline's words in the body."""
+    capitalised = {
+        m.group()
+        for m in re.finditer(r"\b[A-Z][\w’'-]*", body)
+        if _char_before(body, m.start()) not in ("", ".", "!", "?", "“", '"', "—", ":")
+    }
+    return re.sub(
+        r"\b[A-Z][a-z][\w’'-]*",
+        lambda m: m.group() if m.group() in capitalised else m.group().lower(),
+        headline,
+    )
+
+
+headline_words = st.sampled_from(
+    ["Central", "Bank", "Holds", "Rates", "bank", "Anne-Marie", "Marie", "O’Neil", "Neil", "A"]
+)
+headline_seps = st.sampled_from([" ", ". ", ": ", "“", "-", "\n", ""])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(headline_words, headline_seps), max_size=8),
+    st.lists(st.tuples(headline_words, headline_seps), max_size=16),
+)
+def test_decased_headline_as_with_every_body_word(
+    head: list[tuple[str, str]], body: list[tuple[str, str]]
+) -> None:
+    headline = "".join(w + s for w, s in head)
+    text = "".join(w + s for w, s in body)
+    assert decased_headline(headline, text) == _plain_decased_headline(headline, text)

@@ -381,16 +381,22 @@ def decased_headline(headline: str, body: str) -> str:
     Same length as ``headline`` (offsets hold): "Central Bank Holds Rates Steady"
     becomes "Central Bank holds rates steady" when the body has "Central Bank".
     """
+    # only the headline's words are looked up: the body's other words are not checked
+    wanted = {m.group() for m in _TITLE_CASE_WORD.finditer(headline)}
     capitalised = {
         m.group()
-        for m in re.finditer(r"\b[A-Z][\w’'-]*", body)
-        if _char_before(body, m.start()) not in ("", ".", "!", "?", "“", '"', "—", ":")
+        for m in _CAPITALISED_WORD.finditer(body)
+        if m.group() in wanted
+        and _char_before(body, m.start()) not in ("", ".", "!", "?", "“", '"', "—", ":")
     }
-    return re.sub(
-        r"\b[A-Z][a-z][\w’'-]*",
+    return _TITLE_CASE_WORD.sub(
         lambda m: m.group() if m.group() in capitalised else m.group().lower(),
         headline,
     )
+
+
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w’'-]*")
+_TITLE_CASE_WORD = re.compile(r"\b[A-Z][a-z][\w’'-]*")
 
 
 @hookimpl
