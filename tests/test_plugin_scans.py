@@ -29,7 +29,8 @@ from docmill_builtins import (
     speakers,
     validate_spans,
 )
-from docmill_builtins.extract_entities import _char_before, _first_last, decased_headline
+from docmill_builtins.entity_names import first_last as _first_last
+from docmill_builtins.extract_entities import _char_before, decased_headline
 
 claim_words = st.sampled_from(
     [

@@ -224,3 +224,55 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
         Mention(m.start, m.end, label, c)
         for m, label, c in zip(mentions, labels, canon, strict=True)
     ]
+
+
+#: A name-shaped word ("Smith", "Smith-Jones"), as extract_entities' surnames are.
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+_WORD_CHAR = re.compile(r"\w")
+_WORD_BOUNDARY = re.compile(r"\b")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def first_last(text: str, surname: str) -> list[tuple[int, str, int]]:
+    """(start, first name, end) of every "First Surname" in ``text``: what
+    ``re.finditer(rf"\\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {surname}\\b", text)`` finds,
+    found from each " Surname" (a search of the text for a string) instead of a
+    regex tried at every position."""
+    if not _NAME_WORD.fullmatch(surname):  # a surname of another shape
+        pattern = rf"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}\b"
+        return [(m.start(), m.group(1), m.end()) for m in re.finditer(pattern, text)]
+    out: list[tuple[int, str, int]] = []
+    previous_end = 0  # finditer's matches do not overlap
+    pos = text.find(" " + surname)
+    while pos >= 0:
+        end = pos + 1 + len(surname)
+        if end == len(text) or not _WORD_CHAR.match(text, end):  # \b after the surname
+            start = _first_name_start(text, pos, previous_end)
+            if start is not None:
+                out.append((start, text[start:pos], end))
+                previous_end = end
+        pos = text.find(" " + surname, pos + 1)
+    return out
+
+
+def _first_name_start(text: str, end: int, not_before: int) -> int | None:
+    """The leftmost start (from ``not_before`` on) of a ``\\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?``
+    that ends exactly at ``end``, or None."""
+    i = end
+    while i > 0 and text[i - 1] in _LOWER:
+        i -= 1
+    if i == end or i == 0 or text[i - 1] not in _UPPER:
+        return None
+    last = i - 1  # "Maria" of "Anna-Maria"
+    candidates = [last]
+    if last > 0 and text[last - 1] == "-":
+        j = last - 1
+        while j > 0 and text[j - 1] in _LOWER:
+            j -= 1
+        if j < last - 1 and j > 0 and text[j - 1] in _UPPER:
+            candidates.insert(0, j - 1)  # "Anna" of "Anna-Maria"
+    for start in candidates:
+        if start >= not_before and _WORD_BOUNDARY.match(text, start):
+            return start
+    return None
