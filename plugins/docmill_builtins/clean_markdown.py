@@ -45,6 +45,9 @@ _EMPH_STAR = re.compile(r"(?<![\w*])(\*)(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
 _EMPH_UNDER = re.compile(r"(?<![\w_])(_)(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
 _STRIKE = re.compile(r"(~~)(?=\S)(.+?)(?<=\S)~~")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
+#: A character every inline pattern above needs (code, image and link, autolink, comment
+#: and tag, escape, emphasis, strike-through): a line without one has no inline markup.
+_MARKUP_CHAR = re.compile(r"[`\[<\\*_~]")
 
 
 def _edit(start: int, end: int, reason: str, replacement: str = "") -> Edit:
@@ -53,6 +56,8 @@ def _edit(start: int, end: int, reason: str, replacement: str = "") -> Edit:
 
 def _inline(line: str, base: int) -> Iterator[Edit]:
     """Edits for the inline markup of one line's content starting at ``base``."""
+    if not _MARKUP_CHAR.search(line):  # every inline pattern needs one of these
+        return
     work = list(line)
 
     def mask(start: int, end: int) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 
 import ftfy
-from ftfy.badness import is_bad
+from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
 
 from docmill import Document, Edit, hookimpl
 
@@ -31,10 +31,24 @@ CONFIG = ftfy.TextFixerConfig(
 )
 REASON = "mojibake repaired (ftfy)"
 _LINE = re.compile(r"[^\n]+")
+#: A character every alternative of ftfy's badness pattern (``ftfy.badness.BADNESS_RE``)
+#: holds at least one of: its categories c1, bad, law, currency, numeric, accented
+#: letters and box drawing, and the characters its named sequences start with. A text
+#: with none (most text: curly quotes and dashes are not among them) has no bad line.
+_SUSPECT_CATEGORIES = ("c1", "bad", "law", "currency", "numeric")
+_ACCENTED_AND_BOX = ("upper_accented", "lower_accented", "box")
+_SUSPECT = re.compile(
+    "["
+    + "".join(MOJIBAKE_CATEGORIES[name] for name in _SUSPECT_CATEGORIES + _ACCENTED_AND_BOX)
+    + "ŒœÂÃÎÐרÙà√≈‚вВГРСβΒΓΞΟā"
+    + "]"
+)
 
 
 def edits(text: str) -> Iterator[Edit]:
     """The edits that repair every flagged line of ``text``, in source offsets."""
+    if text.isascii() or not _SUSPECT.search(text):  # no line is flagged
+        return
     for m in _LINE.finditer(text):
         line = m.group()
         if line.isascii() or not is_bad(line):

@@ -78,6 +78,22 @@ ANCHOR_BEFORE = re.compile(
 )
 
 
+#: The word every match of :data:`ANCHOR_BEFORE` ends with, before its final whitespace.
+_ANCHOR_WORD = re.compile(r"(?:since|in|on)\Z", re.I)
+
+
+def dates_an_event(before: str) -> bool:
+    """Whether ``before`` (the text before a date) ends as :data:`ANCHOR_BEFORE` says:
+    its search, run only when the text ends with whitespace after "since", "in" or
+    "on" (as every match does; most texts before a date do not)."""
+    stripped = before.rstrip()
+    if len(stripped) == len(before):
+        return False
+    if not _ANCHOR_WORD.search(stripped, max(0, len(stripped) - 5)):
+        return False
+    return ANCHOR_BEFORE.search(before) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A stated elapsed time: its span and the elapsed months it allows, [low, high)."""
@@ -108,10 +124,54 @@ def _count(m: re.Match[str]) -> int:
     return CARDINALS[word] if word in CARDINALS else int(word)
 
 
+#: Every claim holds one of these words, after whitespace and at most four
+#: whitespace-separated words of letters, digits and hyphens ("for the past two years").
+#: (The first lookahead, one character, only lets the regex engine skip faster.)
+_KEYWORD = re.compile(r"(?=[ymad])(?=year|month|anniversary|decade)", re.I)
+#: Up to four such words back from a keyword, read in the reversed text.
+_WORDS_BEFORE = re.compile(r"(?:\s+[\w-]+){1,4}")
+_WORD_START = re.compile(r"\b\w")
+
+
+def _claim_starts(text: str) -> list[int]:
+    """Every position where a claim of :data:`_CLAIMS` may start, in text order.
+
+    A superset of the starts ``pattern.finditer(text)`` yields: a word start (every
+    claim begins with ``\\b`` and a letter or digit) within the four words before a
+    keyword. Found by one scan for the keywords, not a scan per pattern from every word.
+    """
+    starts: set[int] = set()
+    reverse: str | None = None
+    n = len(text)
+    for k in _KEYWORD.finditer(text):
+        if reverse is None:
+            reverse = text[::-1]
+        before = _WORDS_BEFORE.match(reverse, n - k.start())
+        if before is not None:
+            lo = k.start() - (before.end() - before.start())
+            starts.update(w.start() for w in _WORD_START.finditer(text, lo, k.start()))
+    return sorted(starts)
+
+
+def _finditer(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when every match starts at one of ``starts`` (sorted):
+    the first match at or after the end of the previous one, tried only where one may
+    start (a match never is empty)."""
+    end = 0
+    for pos in starts:
+        if pos < end:
+            continue
+        m = pattern.match(text, pos)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def claims(text: str) -> Iterator[Claim]:
     """Every stated elapsed time in ``text``."""
+    starts = _claim_starts(text)
     for pattern, kind, own in _CLAIMS:
-        for m in pattern.finditer(text):
+        for m in _finditer(pattern, text, starts):
             n = _count(m)
             low: float
             high: float

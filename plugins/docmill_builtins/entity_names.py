@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 
 #: Official or short country and bloc names -> the common name used as canonical.
 ALIASES: dict[str, str] = {
@@ -56,6 +57,8 @@ _DECLARED = re.compile(
     r"((?:[A-Z][\w’'&.-]*\s+)(?:(?:of|the|and|for|on|in|de|&)\s+|[A-Z][\w’'&.-]*\s+)*?"
     r"[A-Z][\w’'&.-]*)\s*\(([A-Z][A-Za-z&.]{1,9})\)"
 )
+#: The "(ACR)" that ends every match of :data:`_DECLARED`, found by a fast search for "(".
+_PARENTHESISED = re.compile(r"\(([A-Z][A-Za-z&.]{1,9})\)")
 NAME_LABELS = frozenset(
     {
         "PERSON",
@@ -88,6 +91,7 @@ def surface(text: str, m: Mention) -> str:
     return " ".join(text[m.start : m.end].split())
 
 
+@lru_cache(maxsize=4096)
 def initials(name: str, significant: bool = True) -> str:
     """Initials of the words of ``name`` ("North Atlantic Treaty Organization" -> "NATO").
 
@@ -107,6 +111,8 @@ def _acronym_key(s: str) -> str:
 def declared_acronyms(text: str) -> dict[str, str]:
     """Acronym -> long form, from "Long Form (ACR)" in the text, when the initials agree."""
     found: dict[str, str] = {}
+    if not _PARENTHESISED.search(text):  # every declaration ends with one
+        return found
     for m in _DECLARED.finditer(text):
         long_form, acr = " ".join(m.group(1).split()), m.group(2)
         key = _acronym_key(acr).upper()
@@ -204,13 +210,69 @@ def canonicalise(text: str, mentions: Sequence[Mention]) -> list[Mention]:
         else:
             # an acronym's label follows its long form's when the long form is a mention
             voters = [i for i in indices if not is_acronym[i]] or indices
-            counts = Counter(labels[i] for i in voters).most_common()
-            tie = len(counts) > 1 and counts[0][1] == counts[1][1]
-            chosen = None if tie else counts[0][0]
+            voted = [labels[i] for i in voters]
+            if voted.count(voted[0]) == len(voted):  # one label: no vote to count
+                chosen = voted[0]
+            else:
+                counts = Counter(voted).most_common()
+                tie = len(counts) > 1 and counts[0][1] == counts[1][1]
+                chosen = None if tie else counts[0][0]
         if chosen is not None:
             for i in indices:
                 labels[i] = chosen
     return [
-        replace(m, label=label, canonical=c)
+        Mention(m.start, m.end, label, c)
         for m, label, c in zip(mentions, labels, canon, strict=True)
     ]
+
+
+#: A name-shaped word ("Smith", "Smith-Jones"), as extract_entities' surnames are.
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+_WORD_CHAR = re.compile(r"\w")
+_WORD_BOUNDARY = re.compile(r"\b")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def first_last(text: str, surname: str) -> list[tuple[int, str, int]]:
+    """(start, first name, end) of every "First Surname" in ``text``: what
+    ``re.finditer(rf"\\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {surname}\\b", text)`` finds,
+    found from each " Surname" (a search of the text for a string) instead of a
+    regex tried at every position."""
+    if not _NAME_WORD.fullmatch(surname):  # a surname of another shape
+        pattern = rf"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}\b"
+        return [(m.start(), m.group(1), m.end()) for m in re.finditer(pattern, text)]
+    out: list[tuple[int, str, int]] = []
+    previous_end = 0  # finditer's matches do not overlap
+    pos = text.find(" " + surname)
+    while pos >= 0:
+        end = pos + 1 + len(surname)
+        if end == len(text) or not _WORD_CHAR.match(text, end):  # \b after the surname
+            start = _first_name_start(text, pos, previous_end)
+            if start is not None:
+                out.append((start, text[start:pos], end))
+                previous_end = end
+        pos = text.find(" " + surname, pos + 1)
+    return out
+
+
+def _first_name_start(text: str, end: int, not_before: int) -> int | None:
+    """The leftmost start (from ``not_before`` on) of a ``\\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?``
+    that ends exactly at ``end``, or None."""
+    i = end
+    while i > 0 and text[i - 1] in _LOWER:
+        i -= 1
+    if i == end or i == 0 or text[i - 1] not in _UPPER:
+        return None
+    last = i - 1  # "Maria" of "Anna-Maria"
+    candidates = [last]
+    if last > 0 and text[last - 1] == "-":
+        j = last - 1
+        while j > 0 and text[j - 1] in _LOWER:
+            j -= 1
+        if j < last - 1 and j > 0 and text[j - 1] in _UPPER:
+            candidates.insert(0, j - 1)  # "Anna" of "Anna-Maria"
+    for start in candidates:
+        if start >= not_before and _WORD_BOUNDARY.match(text, start):
+            return start
+    return None

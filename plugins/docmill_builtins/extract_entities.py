@@ -40,10 +40,11 @@ from typing import Any
 from pydantic import BaseModel, Field, model_validator
 
 from docmill import CleanText, Entity, Segment, hookimpl
-from docmill_builtins.entity_names import Mention, canonicalise, declared_acronyms
+from docmill_builtins.entity_names import Mention, canonicalise, declared_acronyms, first_last
 
 _EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 _LEADING = ("the ", "The ", "THE ", "a ", "an ")
+_POSSESSIVE = ("’s", "'s", "’", "'")
 _EVENT_HEADS = frozenset(
     """
     Summit Conference Olympics Games War Festival Championship Championships Cup Election
@@ -136,14 +137,16 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
         if text[end - 1] == "." and _abbreviation_end(text, start, end):
             break
         end -= 1
-    for article in _LEADING:
-        if text.startswith(article, start) and end - start > len(article):
-            start += len(article)
-            break
-    for suffix in ("’s", "'s", "’", "'"):
-        if text.endswith(suffix, start, end) and end - start > len(suffix):
-            end -= len(suffix)
-            break
+    if text.startswith(_LEADING, start):  # only then one of them may be dropped
+        for article in _LEADING:
+            if text.startswith(article, start) and end - start > len(article):
+                start += len(article)
+                break
+    if text.endswith(_POSSESSIVE, start, end):
+        for suffix in _POSSESSIVE:
+            if text.endswith(suffix, start, end) and end - start > len(suffix):
+                end -= len(suffix)
+                break
     return start, end
 
 
@@ -249,15 +252,27 @@ def _surnames(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     found: list[Mention] = []
     if not surnames:
         return found
-    # one pass over the text: a surname matches only a whole name-shaped word (it
-    # matches _NAME_WORD, stands after no word character and before no word character,
-    # hyphen or " Capital"), exactly what _NAME_TOKEN finds; in text order
-    for m in _NAME_TOKEN.finditer(text):
-        if m.group() in surnames and not _CAPITAL_BEFORE.search(
-            text, max(0, m.start() - 30), m.start()
-        ):
-            found.append(Mention(m.start(), m.end(), "PERSON"))
-    return found
+    # a surname matches only a whole name-shaped word (it matches _NAME_WORD, stands
+    # after no word character and before no word character, hyphen or " Capital"),
+    # exactly what _NAME_TOKEN finds. Its matches cannot overlap (none starts right
+    # after a letter or hyphen), so they are the places it matches at: tried where
+    # str.find finds a surname, not at every character; in text order
+    for surname in surnames:
+        pos = text.find(surname)
+        while pos >= 0:
+            m = _NAME_TOKEN.match(text, pos)
+            if (
+                m is not None
+                and m.end() == pos + len(surname)
+                and not _CAPITAL_BEFORE.search(text, max(0, pos - 30), pos)
+            ):
+                found.append(Mention(pos, m.end(), "PERSON"))
+            pos = text.find(surname, pos + 1)
+    return sorted(found, key=_start_of)
+
+
+def _start_of(m: Mention) -> int:
+    return m.start
 
 
 def _full_names(text: str, mentions: Sequence[Mention]) -> list[Mention]:
@@ -267,9 +282,9 @@ def _full_names(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     have_full = {p.rsplit(" ", 1)[1] for p in people if " " in p}
     found = []
     for surname in sorted(surnames - have_full):
-        for m in re.finditer(rf"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) {re.escape(surname)}\b", text):
-            if m.group(1) not in _NOT_FIRST_NAMES:
-                found.append(Mention(m.start(), m.end(), "PERSON"))
+        for start, first, end in first_last(text, surname):
+            if first not in _NOT_FIRST_NAMES:
+                found.append(Mention(start, end, "PERSON"))
     return found
 
 
@@ -316,16 +331,22 @@ def decased_headline(headline: str, body: str) -> str:
     Same length as ``headline`` (offsets hold): "Central Bank Holds Rates Steady"
     becomes "Central Bank holds rates steady" when the body has "Central Bank".
     """
+    # only the headline's words are looked up: the body's other words are not checked
+    wanted = {m.group() for m in _TITLE_CASE_WORD.finditer(headline)}
     capitalised = {
         m.group()
-        for m in re.finditer(r"\b[A-Z][\w’'-]*", body)
-        if _char_before(body, m.start()) not in ("", ".", "!", "?", "“", '"', "—", ":")
+        for m in _CAPITALISED_WORD.finditer(body)
+        if m.group() in wanted
+        and _char_before(body, m.start()) not in ("", ".", "!", "?", "“", '"', "—", ":")
     }
-    return re.sub(
-        r"\b[A-Z][a-z][\w’'-]*",
+    return _TITLE_CASE_WORD.sub(
         lambda m: m.group() if m.group() in capitalised else m.group().lower(),
         headline,
     )
+
+
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w’'-]*")
+_TITLE_CASE_WORD = re.compile(r"\b[A-Z][a-z][\w’'-]*")
 
 
 @hookimpl

@@ -72,6 +72,13 @@ _BEFORE = (
     re.compile(rf"{_SPEAKER}\s+{_CUE}(?:\s+[a-z][\w ]{{0,30}}?)?\s*[,:]?\s*$"),
     re.compile(rf"\b{_CUE}\s+{_SPEAKER}\s*[,:]\s*$"),
 )
+#: Where a cue starts that :data:`_BEFORE`'s first pattern can end with (what follows
+#: it there, to the end of the text).
+_CUE_ENDING = re.compile(rf"(?={_CUE}(?:\s+[a-z][\w ]{{0,30}}?)?\s*[,:]?\s*$)")
+#: The most characters a speaker phrase of :data:`_SPEAKER` has, and the characters
+#: none of its characters after the first is (nor the first).
+_SPEAKER_MAX = 81
+_NOT_IN_SPEAKER = '“”".!?;:\n'
 #: "he", "she", "they", or a singular role ("the Secretary General", "her spokesman").
 _PRONOUN_OR_ROLE = re.compile(
     r"^(?:he|she|they|(?:the|his|her|its)\s.*[^s\W]|(?:the|his|her|its)\s.*ss)$", re.I
@@ -248,6 +255,23 @@ def _resolve(
     return speakers.resolve(who.strip(), min(quote_start, who_start))
 
 
+def _speaker_cue(before: str) -> re.Match[str] | None:
+    """``_BEFORE[0].search(before)``, tried only from where a match can start.
+
+    A match is a speaker phrase, whitespace and a cue that ends the text as the
+    pattern says (:data:`_CUE_ENDING`), so it starts at most :data:`_SPEAKER_MAX`
+    characters before the whitespace ahead of the first such cue, and after the last
+    character a speaker phrase cannot hold (sentence punctuation, a quotation mark)
+    before that whitespace; a text without such a cue has none.
+    """
+    first = _CUE_ENDING.search(before)
+    if first is None:
+        return None
+    ahead = len(before[: first.start()].rstrip())
+    stop = max(before.rfind(ch, 0, ahead) for ch in _NOT_IN_SPEAKER)
+    return _BEFORE[0].search(before, max(0, ahead - _SPEAKER_MAX, stop + 1))
+
+
 def attribute(
     text: str, q: Marked, people: Sequence[Entity], speakers: Speakers
 ) -> tuple[str | None, str | None, bool]:
@@ -266,7 +290,7 @@ def attribute(
     before_start = max(line_start, q.start - 200)
     before = text[before_start : q.start]
     for pattern in _BEFORE:
-        m = pattern.search(before)
+        m = _speaker_cue(before) if pattern is _BEFORE[0] else pattern.search(before)
         if m:
             s, e = before_start + m.start("who"), before_start + m.end("who")
             return _resolve(people, speakers, m.group("who"), s, e, q.start), m.group("cue"), True

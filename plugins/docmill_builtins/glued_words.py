@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 PART_ZIPF = 6.0
 WHOLE_ZIPF = 4.0
@@ -34,17 +34,29 @@ def _common() -> dict[str, float]:
     return {w: math.log10(f * 1e9) for w, f in freqs.items() if f * 1e9 >= 10**PART_ZIPF}
 
 
+@cache
+def _longest_common() -> int:
+    """The length of the longest word of :func:`_common`."""
+    return max(map(len, _common()), default=0)
+
+
 def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en", wordlist="large"))
 
 
+@lru_cache(maxsize=65536)
 def split_point(token: str) -> int | None:
-    """Where to put the missing space in ``token``, or None when it is a word."""
+    """Where to put the missing space in ``token``, or None when it is a word.
+
+    Cached: a text's tokens are mostly the same few thousand words.
+    """
     common = _common()
+    longest = _longest_common()
     best: tuple[float, int] | None = None
-    for i in range(1, len(token)):
+    # both halves are common words, so neither is longer than the longest of them
+    for i in range(max(1, len(token) - longest), min(len(token), longest + 1)):
         head, tail = token[:i], token[i:]
         if head in common and tail in common:
             score = common[head] + common[tail] - 9

@@ -47,6 +47,11 @@ _FEMALE = re.compile(
     re.I,
 )
 _HONORIFIC_BEFORE = re.compile(r"\b(Mr|Mrs|Ms|Miss|Sir|Dame|Lady|Lord)\.?\s+$")
+#: :data:`_MALE` and :data:`_FEMALE` in one scan: their words are whole words (``\b``
+#: both sides) and no word is in both, so the matches are those of the two scans.
+_GENDERED = re.compile(rf"(?P<m>{_MALE.pattern})|(?P<f>{_FEMALE.pattern})", re.I)
+_HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _ROLE_HEAD = re.compile(r"(\w[\w-]*)\s*$")
 
 
@@ -111,18 +116,18 @@ class Speakers:
             window = f"{before} {after}".lower()
             self.roles.setdefault(m.canonical, []).append((m.start, window))
             v = votes.setdefault(m.canonical, {"m": 0, "f": 0})
-            honorific = _HONORIFIC_BEFORE.search(before)
+            honorific = _HONORIFIC_BEFORE.search(before) if before[-1:].isspace() else None
             if honorific:
                 v["f" if honorific.group(1) in ("Mrs", "Ms", "Miss", "Dame", "Lady") else "m"] += 2
-            v["m"] += len(_MALE.findall(window))
-            v["f"] += len(_FEMALE.findall(window))
+            for g in _GENDERED.finditer(window):
+                v["m" if g.group("m") is not None else "f"] += 1
         for (s, e), names in by_sentence.items():
             if len(names) != 1:
                 continue
             (name,) = names
             body = self._unquoted(s, e)
-            votes[name]["m"] += len(re.findall(r"\b(?:he|him|his|himself)\b", body, re.I))
-            votes[name]["f"] += len(re.findall(r"\b(?:she|her|hers|herself)\b", body, re.I))
+            votes[name]["m"] += len(_HE.findall(body))
+            votes[name]["f"] += len(_SHE.findall(body))
         for name, v in votes.items():
             if v["m"] != v["f"]:
                 self.gender[name] = "m" if v["m"] > v["f"] else "f"

@@ -26,10 +26,10 @@ from datetime import date
 
 from docmill import DateMention, Document, Edit, Entity, Finding, Quote, Record, Segment, hookimpl
 from docmill_builtins.elapsed import (
-    ANCHOR_BEFORE,
     Claim,
     claims,
     contradicts,
+    dates_an_event,
     day_range,
     describe_elapsed,
     elapsed_months,
@@ -88,7 +88,7 @@ def elapsed_findings(doc: Document, records: Sequence[Record]) -> list[Finding]:
     stated = [c for c in claims(text) if not any(s < c.end and c.start < e for s, e in removed)]
     # a DATE mention inside a stated elapsed time ("40 years") is a duration, not a date
     dated = [d for d in dated if not any(c.start < d.end and d.start < c.end for c in stated)]
-    anchors = [d for d in dated if ANCHOR_BEFORE.search(text[max(0, d.start - 80) : d.start])]
+    anchors = [d for d in dated if dates_an_event(text[max(0, d.start - 80) : d.start])]
     if not anchors or not stated:
         return []
     sentences, paragraphs = _segments(records, "sentence"), _segments(records, "paragraph")
