@@ -124,6 +124,14 @@ class Aliased(Span):
     name: str = Field(default="", alias="nom")
 
 
+class Dropped(Span):
+    """A field left out of the dump: validating the dump and the dict differ."""
+
+    kind: Literal["dropped"] = "dropped"
+    secret: str = Field(default="", exclude=True)
+    empty: str = Field(default="", exclude_if=lambda value: not value)
+
+
 class Holder(DocRecord):
     kind: Literal["holder"] = "holder"
     inner: Nested
@@ -133,7 +141,7 @@ class Holder(DocRecord):
 def test_the_dump_is_the_dict_only_for_plain_types() -> None:
     for cls in (Segment, Entity, Quote, DateMention, Checked):
         assert dump_is_dict(cls), cls
-    for cls in (Listed, Serialised, Computed, Aliased, Holder):
+    for cls in (Listed, Serialised, Computed, Aliased, Dropped, Holder):
         assert not dump_is_dict(cls), cls
 
 
@@ -173,6 +181,7 @@ def test_finish_all_makes_the_records_the_one_at_a_time_way_made() -> None:
         Segment(type="sentence", start=0, end=4),
         Listed(start=1, end=2, tags=["t"]),
         Serialised(start=1, end=2, note=" n "),
+        Dropped(start=1, end=2, secret="s", empty=""),
         Holder(inner=Nested(value=2), extra_value=[1]),
     ]
     finished = finish_all(clean, returned, "plug", _accept_all)

@@ -66,6 +66,7 @@ def dump_is_dict(cls: type[BaseModel]) -> bool:
     ) and all(
         _plain(field.annotation)
         and not field.exclude
+        and getattr(field, "exclude_if", None) is None  # pydantic 2.12 and later
         and field.alias in (None, name)
         and field.serialization_alias in (None, name)
         and not any(isinstance(m, (PlainSerializer, WrapSerializer)) for m in field.metadata)
