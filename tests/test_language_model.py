@@ -59,3 +59,38 @@ def test_a_cache_that_cannot_be_written_or_read_falls_back_to_the_package(
         "Die Bank erhöhte die Zinsen."
     )
     assert copy.stat().st_size > 1000, "the damaged copy was not replaced"
+
+
+def test_the_automatons_depths_are_computed_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from docmill.langid_fast import build, state_depths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    ident = language_model.load()
+    computed = state_depths(ident)
+    assert computed is not None
+    made: list[int] = []
+
+    def make() -> object:
+        made.append(1)
+        return state_depths(ident)
+
+    first = language_model.derived("depths-1", make)
+    (kept,) = (tmp_path / "docmill").glob("py3langid-*-depths-1.npy")
+    second = language_model.derived("depths-1", make)  # read back, not computed
+    assert made == [1] and (first == computed).all() and (second == computed).all()
+
+    kept.write_bytes(b"damaged")  # a damaged copy is computed again and replaced
+    assert (language_model.derived("depths-1", make) == computed).all() and made == [1, 1]
+    assert (np.load(kept) == computed).all()
+
+    # depths that do not fit the model (another model's, a bad file) are computed again
+    for wrong in (np.zeros(3, dtype=np.int64), computed + 1, computed.astype(float)):
+        scorer = build(ident, lambda _: wrong)  # noqa: B023
+        assert scorer is not None and (scorer.depth == computed).all()
+    text = "Die Bank erhöhte die Zinsen."
+    fast = build(ident, lambda _: second)
+    assert fast is not None and fast.classify(text) == ident.classify(text)

@@ -118,3 +118,18 @@ def test_span_outside_cleaned_text_is_refused() -> None:
         assert "outside the cleaned text" in str(exc)
     else:
         raise AssertionError("expected ValueError")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_edits(), st.data())
+def test_a_documents_spans_mapped_at_once_map_as_each_alone(
+    case: tuple[str, list[Edit]], data: st.DataObject
+) -> None:
+    text, edits = case
+    edited = EditedText(text, edits)
+    n = len(edited.text)
+    spans = []
+    for _ in range(data.draw(st.integers(0, 6))):
+        a = data.draw(st.integers(0, n))
+        spans.append((a, data.draw(st.integers(a, n))))
+    assert edited.to_source_all(spans) == [edited.to_source(a, b) for a, b in spans]

@@ -28,6 +28,7 @@ returns None and docmill asks py3langid itself.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -189,12 +190,35 @@ def state_depths(ident: Any) -> _Ints | None:
     return None if (depth < 0).any() else depth
 
 
-def build(ident: Any) -> FastScorer | None:
-    """A :class:`FastScorer` for ``ident``, or None when its model is not of the known shape."""
+def _fits(ident: Any, depth: Any) -> bool:
+    """Whether ``depth`` can be the depths of ``ident``'s states (one per state, the
+    root 0, every other state 1 to :data:`MAX_DEPTH` bytes deep)."""
+    return bool(
+        isinstance(depth, np.ndarray)
+        and depth.shape == (len(ident.tk_output),)
+        and depth.dtype.kind in "iu"
+        and len(depth) > 1
+        and depth[0] == 0
+        and depth[1:].min() >= 1
+        and depth.max() <= MAX_DEPTH
+    )
+
+
+def build(
+    ident: Any, depths: Callable[[Any], _Ints | None] = state_depths
+) -> FastScorer | None:
+    """A :class:`FastScorer` for ``ident``, or None when its model is not of the known shape.
+
+    ``depths(ident)`` gives :func:`state_depths` (:mod:`docmill.language` reads them
+    from the user's cache, where they are kept once computed); an answer that does not
+    fit the model is computed again here.
+    """
     try:
         if not ident._norm_probs or ident.min_confidence is not None:
             return None
-        depth = state_depths(ident)
+        depth = depths(ident)
+        if depth is not None and not _fits(ident, depth):
+            depth = state_depths(ident)
         if depth is None:
             return None
         # SEPARATOR leads every state back to the root, which counts no feature
@@ -202,6 +226,6 @@ def build(ident: Any) -> FastScorer | None:
         back = np.asarray(ident.tk_nextmove)[rowbase + SEPARATOR]
         if (back != 0).any() or ident.tk_output[0] >= 0:
             return None
-        return FastScorer(ident, depth)
+        return FastScorer(ident, depth.astype(np.int64, copy=False))
     except (AttributeError, TypeError, ValueError, IndexError):
         return None

@@ -49,8 +49,9 @@ _CJKS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900
 _lock = threading.Lock()
 _model: list[Any] = []
 #: Detections py3langid makes itself before docmill builds its faster scorer of the
-#: same numbers (:mod:`docmill.langid_fast`; ~0.3 s to build, ~0.3 ms less per
-#: paragraph): a one-document run does not pay for it, a corpus does early on.
+#: same numbers (:mod:`docmill.langid_fast`; ~0.3 s to build, 0.06 s once its state
+#: depths are in the user's cache, ~0.3 ms less per paragraph): a one-document run
+#: does not pay for it, a corpus does early on.
 FAST_AFTER = 200
 _asked = [0]
 
@@ -67,9 +68,13 @@ def _identifier(asking: int = 1) -> Any:
         before = _asked[0]
         _asked[0] += asking
         if before < FAST_AFTER <= _asked[0]:
-            from docmill.langid_fast import build
+            from docmill import language_model
+            from docmill.langid_fast import build, state_depths
 
-            _model[0] = build(_model[0]) or _model[0]
+            def depths(ident: Any) -> Any:  # computed once per model, kept in the cache
+                return language_model.derived("depths-1", lambda: state_depths(ident))
+
+            _model[0] = build(_model[0], depths) or _model[0]
         return _model[0]
 
 
@@ -90,8 +95,14 @@ def classify(text: str) -> tuple[str, float] | None:
 def classify_all(texts: list[str]) -> list[tuple[str, float] | None]:
     """:func:`classify` of each text, the detector asked once for all of them."""
     samples = [text[:SAMPLE_CHARS] for text in texts]
-    asked = [i for i, sample in enumerate(samples) if letters(sample) >= MIN_LETTERS]
-    found: list[tuple[str, float] | None] = [None] * len(texts)
+    return _classify(samples, [letters(sample) for sample in samples])
+
+
+def _classify(samples: list[str], weights: list[int]) -> list[tuple[str, float] | None]:
+    """:func:`classify_all` of samples no longer than :data:`SAMPLE_CHARS` whose
+    :func:`letters` are ``weights``."""
+    asked = [i for i, weight in enumerate(weights) if weight >= MIN_LETTERS]
+    found: list[tuple[str, float] | None] = [None] * len(samples)
     if not asked:
         return found
     ident = _identifier(len(asked))
@@ -115,16 +126,15 @@ def shares(text: str) -> dict[str, float]:
     """Language -> share of the letters of ``text``'s paragraphs that are long enough to
     tell (trusted detections only), largest first; empty for fewer than two such."""
     paragraphs = _PARAGRAPH_BREAK.split(text[: 4 * SAMPLE_CHARS])
-    return _shares(paragraphs, classify_all(paragraphs))
+    return _shares(classify_all(paragraphs), [letters(p) for p in paragraphs])
 
 
-def _shares(
-    paragraphs: list[str], found: list[tuple[str, float] | None]
-) -> dict[str, float]:
+def _shares(found: list[tuple[str, float] | None], sizes: list[int]) -> dict[str, float]:
+    """:func:`shares` of paragraphs detected as ``found`` whose letters are ``sizes``."""
     weights: dict[str, int] = {}
-    for paragraph, each in zip(paragraphs, found, strict=True):
+    for each, size in zip(found, sizes, strict=True):
         if each is not None and each[1] >= MIN_CONFIDENCE:
-            weights[each[0]] = weights.get(each[0], 0) + letters(paragraph)
+            weights[each[0]] = weights.get(each[0], 0) + size
     total = sum(weights.values())
     if len(weights) < 2:
         return {}
@@ -140,12 +150,21 @@ def resolve(declared: str | None, text: str) -> tuple[str, dict[str, Any]]:
     """
     if declared:
         return declared, {"language_source": "declared"}
-    if letters(text[:SAMPLE_CHARS]) < MIN_LETTERS:
+    sample = text[:SAMPLE_CHARS]
+    weight = letters(sample)
+    if weight < MIN_LETTERS:
         return UNDETERMINED, {"language_source": "undetermined"}
     # the text and its paragraphs asked at once (the paragraphs only matter if the
-    # text has an answer, and it has one when it has enough letters)
+    # text has an answer, and it has one when it has enough letters); a paragraph's
+    # letters are counted once, for asking and for its share
     paragraphs = _PARAGRAPH_BREAK.split(text[: 4 * SAMPLE_CHARS])
-    found, *each = classify_all([text, *paragraphs])
+    sizes = [letters(p) for p in paragraphs]
+    samples = [p[:SAMPLE_CHARS] for p in paragraphs]
+    sample_sizes = [
+        size if len(p) <= SAMPLE_CHARS else letters(s)
+        for p, s, size in zip(paragraphs, samples, sizes, strict=True)
+    ]
+    found, *each = _classify([sample, *samples], [weight, *sample_sizes])
     if found is None:
         return UNDETERMINED, {"language_source": "undetermined"}
     code, probability = found
@@ -153,7 +172,7 @@ def resolve(declared: str | None, text: str) -> tuple[str, dict[str, Any]]:
         "language_confidence": round(probability, 3),
         "language_detected": code,
     }
-    mixed = _shares(paragraphs, each)
+    mixed = _shares(each, sizes)
     if mixed:
         meta["language_shares"] = mixed
         if next(iter(mixed.values())) < MIN_SHARE:

@@ -9,7 +9,9 @@ third of the time, and builds the identifier from it exactly as py3langid's
 ``LanguageIdentifier.from_model_file`` does. The copy is named after py3langid's
 version and the model file's size and time, written atomically, and only ever an
 optimisation: a cache that cannot be read or written (a read-only home, a full
-disk) means the model is read from the package as before.
+disk) means the model is read from the package as before. :func:`derived` keeps
+arrays computed from the model the same way (the automaton's state depths that
+:mod:`docmill.langid_fast` needs: ~0.25 s of CPU per process otherwise).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,26 +42,58 @@ def load() -> Any:
     return _identifier(arrays)
 
 
-def _cached_arrays(source: Path) -> dict[str, Any]:
-    import numpy as np
+def _copy_name(source: Path) -> str:
+    """The name of the copy of the model at ``source`` (py3langid's version, its size, time)."""
     from py3langid import __version__
 
     stat = source.stat()
-    name = f"py3langid-{__version__}-{stat.st_size}-{int(stat.st_mtime)}.npz"
-    cached = cache_folder() / name
-    with contextlib.suppress(OSError, ValueError), np.load(cached, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
-    arrays = _decompressed(source)
+    return f"py3langid-{__version__}-{stat.st_size}-{int(stat.st_mtime)}"
+
+
+def derived(tag: str, make: Callable[[], Any]) -> Any:
+    """``make()``, an array computed from py3langid's model, kept in the cache folder
+    next to the copy (``<copy name>-<tag>.npy``): computed once per model, not once per
+    process. ``tag`` names what ``make`` computes and how (change it when that changes);
+    None from ``make`` is not kept. Like the copy, only an optimisation: a cache that
+    cannot be read or written means ``make()`` is called."""
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    try:
+        cached = cache_folder() / f"{_copy_name(MODEL_DIR / MODEL_FILE)}-{tag}.npy"
+    except OSError:
+        return make()
+    with contextlib.suppress(OSError, ValueError):
+        return np.load(cached, allow_pickle=False)
+    array = make()
+    if array is not None:
+        _write(cached, lambda out: np.save(out, array, allow_pickle=False))
+    return array
+
+
+def _write(path: Path, write: Callable[[Any], None]) -> None:
+    """Write ``path`` atomically through ``write(file)``; a folder that cannot be written
+    leaves no file (and no temporary one)."""
     with contextlib.suppress(OSError):
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".tmp-", suffix=".npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:
             with os.fdopen(fd, "wb") as out:
-                np.savez_compressed(out, **arrays)
-            os.replace(tmp, cached)
+                write(out)
+            os.replace(tmp, path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+def _cached_arrays(source: Path) -> dict[str, Any]:
+    import numpy as np
+
+    cached = cache_folder() / f"{_copy_name(source)}.npz"
+    with contextlib.suppress(OSError, ValueError), np.load(cached, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+    arrays = _decompressed(source)
+    _write(cached, lambda out: np.savez_compressed(out, **arrays))
     return arrays
 
 

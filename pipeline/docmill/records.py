@@ -15,6 +15,8 @@ and fills ``doc_id``, ``id``, ``text`` and ``plugin``, so a plugin only sets
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
@@ -238,6 +240,15 @@ def updated(record: RecordT, values: dict[str, Any]) -> RecordT:
     return new
 
 
+def fill_in(record: RecordT, values: dict[str, Any]) -> RecordT:
+    """``record`` with ``values`` set in place, for a record the framework has just
+    built and nobody else holds yet: what :func:`updated` would copy (the same
+    fields, fields set and JSON), without the copy. Values as for :func:`updated`."""
+    record.__dict__.update(values)
+    record.__pydantic_fields_set__.update(values)
+    return record
+
+
 def span_id(doc_id: str, record: Span) -> str:
     """Deterministic id of a span: (doc_id, kind, start, end, label-like fields)."""
     extra = [getattr(record, name) for name in record.id_fields]
@@ -273,26 +284,40 @@ class _JsonTie:
 
 
 _SORT_FIELDS = ("start", "end", "id", "code")
-#: Which of _SORT_FIELDS a record type has (pydantic's __getattr__ makes asking
-#: a record for an attribute it lacks slow: it raises inside Python code).
-_has_fields: dict[type, tuple[bool, ...]] = {}
+#: Per record type, the function giving a record's :func:`sort_key` (pydantic's
+#: __getattr__ makes asking a record for an attribute it lacks slow: it raises
+#: inside Python code, so which of _SORT_FIELDS a type has is asked once).
+_key_functions: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _no_field(record: Any) -> None:
+    return None
+
+
+def _key_function(record: Record) -> Callable[[Any], tuple[Any, ...]]:
+    """:func:`sort_key` for records of ``record``'s type."""
+    start, end, rid, code = (
+        attrgetter(n) if hasattr(record, n) else _no_field for n in _SORT_FIELDS
+    )
+
+    def key(record: Any) -> tuple[Any, ...]:
+        s, e = start(record), end(record)
+        return (
+            record.kind,
+            -1 if s is None else s,
+            -1 if e is None else e,
+            rid(record) or "",
+            code(record) or "",
+            record.plugin,
+            _JsonTie(record),
+        )
+
+    return key
 
 
 def sort_key(record: Record) -> tuple[Any, ...]:
     """The order records of one document are written in."""
-    has = _has_fields.get(type(record))
-    if has is None:
-        has = _has_fields[type(record)] = tuple(hasattr(record, n) for n in _SORT_FIELDS)
-    start, end, rid, code = (
-        getattr(record, n) if present else None
-        for n, present in zip(_SORT_FIELDS, has, strict=True)
-    )
-    return (
-        record.kind,
-        -1 if start is None else start,
-        -1 if end is None else end,
-        rid or "",
-        code or "",
-        record.plugin,
-        _JsonTie(record),
-    )
+    key = _key_functions.get(type(record))
+    if key is None:
+        key = _key_functions[type(record)] = _key_function(record)
+    return key(record)

@@ -29,6 +29,7 @@ from docmill.engine.failures import (
 )
 from docmill.engine.kinds import record_kinds
 from docmill.engine.languages import skip_findings
+from docmill.engine.spans import finish_all
 from docmill.engine.stage import Stage
 from docmill.engine.state import DocState
 from docmill.hashing import sha256_bytes
@@ -43,7 +44,7 @@ from docmill.records import (
     Finding,
     Record,
     Segment,
-    Span,
+    fill_in,
     span_id,
     updated,
 )
@@ -241,26 +242,9 @@ def clean(mgr: Manager, state: DocState, context: StageContext) -> None:
 # -- segment ------------------------------------------------------------------------
 
 
-def _map_span(clean: CleanText, record: Span, plugin: str) -> Span:
-    """Validate a plugin's span in cleaned offsets and return it in source offsets."""
-    n = len(clean.text)
-    if not 0 <= record.start <= record.end <= n:
-        raise ValueError(
-            f"{record.kind} span [{record.start}, {record.end}) is outside the cleaned text "
-            f"(length {n})"
-        )
-    start, end = clean.to_source(record.start, record.end)
-    data = record.model_dump()
-    data.update(
-        doc_id=clean.id,
-        plugin=plugin,
-        start=start,
-        end=end,
-        text=clean.text[record.start : record.end],
-    )
-    data["id"] = ""
-    mapped = type(record).model_validate(data)
-    return updated(mapped, {"id": span_id(clean.id, mapped)})
+def _is_segment(record: Any) -> None:
+    if not isinstance(record, Segment):
+        raise TypeError(f"returned {type(record).__name__}, expected Segment")
 
 
 def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
@@ -268,16 +252,12 @@ def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
     text = state.clean
     assert text is not None
 
-    def accept(name: str, result: Any) -> list[tuple[Segment, Span]]:
-        segments = []
-        for seg in as_list(name, "segment", result):
-            if not isinstance(seg, Segment):
-                raise TypeError(f"returned {type(seg).__name__}, expected Segment")
-            mapped = _map_span(text, seg, name)  # validates range and fields
-            segments.append((updated(seg, {"plugin": name, "doc_id": text.id}), mapped))
-        return segments
+    def accept(name: str, result: Any) -> list[tuple[Segment, str, Record]]:
+        returned = as_list(name, "segment", result)
+        mapped = finish_all(text, returned, name, _is_segment)  # validates range and fields
+        return [(seg, name, span) for seg, span in zip(returned, mapped, strict=True)]
 
-    segments: list[tuple[Segment, Span]] = []
+    segments: list[tuple[Segment, str, Record]] = []
     language = text.document.language
     for outcome in call_each(mgr, "segment", lambda: {"doc": text}, accept, language):
         if outcome.error is not None:
@@ -285,21 +265,22 @@ def segment(mgr: Manager, state: DocState, context: StageContext) -> None:
             state.fail("segment", outcome.plugin, *problem)
             return
         segments.extend(outcome.value or ())
-    segments.sort(key=lambda pair: (pair[0].type, pair[0].start, pair[0].end))
+    segments.sort(key=lambda each: (each[0].type, each[0].start, each[0].end))
     counters: dict[str, int] = {}
     numbered = []
     pages = page_ranges(text.document.meta)
-    for seg, mapped in segments:
+    for seg, name, mapped in segments:
+        assert isinstance(mapped, Segment)
         index = counters.get(seg.type, 0)
         counters[seg.type] = index + 1
-        numbered.append(updated(seg, {"index": index}))
-        # the segment accept validated and mapped, numbered
-        final: dict[str, Any] = {"index": index}
+        numbered.append(updated(seg, {"plugin": name, "doc_id": text.id, "index": index}))
+        # the mapped span is this stage's own (finish_all made it): numbered in place
+        fill_in(mapped, {"index": index})
         if "index" in mapped.id_fields:  # a plugin's Segment type may count it in
-            final["id"] = span_id(text.id, updated(mapped, final))
+            fill_in(mapped, {"id": span_id(text.id, mapped)})
         if pages:
-            final["page"] = page_at(pages, mapped.start)
-        state.records.append(updated(mapped, final))
+            fill_in(mapped, {"page": page_at(pages, mapped.start)})
+        state.records.append(mapped)
     state.segments = numbered
 
 
@@ -320,20 +301,18 @@ def plugin_error(
     )
 
 
-def _finish(
-    clean: CleanText, record: Any, plugin: str, kinds: Mapping[str, type[Record]]
-) -> Record:
-    if not isinstance(record, DocRecord):
-        raise TypeError(f"returned {type(record).__name__}, expected a DocRecord or Span")
-    if kinds.get(record.kind) is not type(record):
-        raise TypeError(
-            f"record kind {record.kind!r} is not declared (add it to the record_types hook)"
-        )
-    if isinstance(record, Span):
-        return _map_span(clean, record, plugin)
-    data = record.model_dump()
-    data.update(doc_id=clean.id, plugin=plugin)
-    return type(record).model_validate(data)
+def _extractable(kinds: Mapping[str, type[Record]]) -> Callable[[Any], None]:
+    """The check of each record an extractor returns: a record of a declared kind."""
+
+    def check(record: Any) -> None:
+        if not isinstance(record, DocRecord):
+            raise TypeError(f"returned {type(record).__name__}, expected a DocRecord or Span")
+        if kinds.get(record.kind) is not type(record):
+            raise TypeError(
+                f"record kind {record.kind!r} is not declared (add it to the record_types hook)"
+            )
+
+    return check
 
 
 def extract(mgr: Manager, state: DocState, context: StageContext) -> None:
@@ -344,9 +323,11 @@ def extract(mgr: Manager, state: DocState, context: StageContext) -> None:
     def arguments() -> dict[str, Any]:
         return {"doc": text, "segments": state.segments, "found": tuple(state.found)}
 
+    check = _extractable(context.kinds)
+
     def accept(name: str, result: Any) -> tuple[list[Any], list[Record]]:
         returned = as_list(name, "extract", result)
-        return returned, [_finish(text, r, name, context.kinds) for r in returned]
+        return returned, finish_all(text, returned, name, check)
 
     language = text.document.language
     for outcome in call_each(mgr, "extract", arguments, accept, language):
