@@ -133,6 +133,7 @@ def main() -> None:
         _install_clocks(clocks)
 
     from docmill.engine import STAGES, DocState, record_kinds, run_stage
+    from docmill.engine.workers.child import settle
     from docmill.plugins import build_manager
     from docmill.sources import discover
 
@@ -146,6 +147,7 @@ def main() -> None:
     for stage in STAGES:
         run_stage(stage, mgr, warm, kinds)
     clocks.clear()
+    settle()  # as a worker does after its first batch
 
     prof = cProfile.Profile()
     outputs = []

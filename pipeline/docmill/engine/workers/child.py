@@ -165,6 +165,19 @@ def _resume(
     return entry[1]
 
 
+def settle() -> None:
+    """Once the first batch is through every stage (models loaded, plugins' lazy
+    imports done), move what is alive now out of the cyclic collector's reach.
+
+    The model, the plugins' modules and their tables live as long as the worker;
+    without this every full collection scans them again (~0.5 s per 200 documents,
+    about 2% of NER). Garbage is collected first, so nothing is kept that would
+    have been freed; objects freed by reference counting still are.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
     """The worker's loop: one stage of one batch per message, one answer per document."""
     mgr = _manager(setup, marker)
@@ -173,6 +186,7 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
     #: batch token -> (the stage that left them, live states), oldest first
     held: dict[str, tuple[Stage, list[DocState]]] = {}
     conn.send(Ready(os.getpid()))
+    settled = False
     while True:
         try:
             message: RunStage = conn.recv()
@@ -231,3 +245,6 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
                 held[batch] = (message.stage, kept)
                 while len(held) > HELD_BATCHES:
                     del held[next(iter(held))]
+        if not settled and message.stage == LAST_STAGE:
+            settled = True
+            settle()
