@@ -6,6 +6,9 @@
 * ``empty run``: ``docmill run EMPTY --out FRESH`` (median);
 * ``rerun``: ``docmill run CORPUS --out SAME`` a second time, every document
   reused from the first run: its wall time beyond an empty run's;
+* ``stage work besides NER``: :mod:`profile_stages` ``--no-profile --cpu`` on a
+  corpus, in one process (no Prefect, no worker): CPU seconds of spaCy NER and
+  of everything else the stages do, and their ratio;
 * ``long document``: one long plain-text document (the articles' bodies one after
   another, :func:`corpus.long_document`) against the same pieces as many files,
   ``docmill run --full`` both, back to back: wall time, words/s and their ratio.
@@ -92,6 +95,20 @@ def empty_and_rerun(
     }
 
 
+def besides_ner(corpus: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """CPU seconds of the stages' work besides spaCy NER, and of NER, in one process."""
+    import json
+
+    out = work / "besides-ner.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(HERE / "profile_stages.py"), str(corpus), "--no-profile",
+           "--cpu", "--json", str(out)]
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    totals: dict[str, Any] = json.loads(out.read_text())
+    totals["share"] = totals["besides_ner"] / totals["ner"]
+    return totals
+
+
 def long_document_row(
     measure: Any,
     work: Path,
@@ -140,6 +157,13 @@ def show(results: dict[str, Any]) -> list[str]:
             f"- empty folder: {e['empty_wall']:.1f} s; rerun of {e['documents']} unchanged "
             f"documents: {e['rerun_wall']:.1f} s (first run {e['first_wall']:.1f} s), "
             f"**{e['rerun_beyond_empty']:+.1f} s** beyond an empty run"
+        )
+    if "besides_ner" in results:
+        b = results["besides_ner"]
+        lines.append(
+            f"- stage work besides NER ({b['documents']} documents, one process, CPU): "
+            f"{b['besides_ner']:.1f} s (framework {b['framework']:.1f} s) against spaCy NER "
+            f"{b['ner']:.1f} s: **{100 * b['share']:.0f}%** of NER"
         )
     if "long" in results:
         lg = results["long"]
