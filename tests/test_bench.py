@@ -76,3 +76,15 @@ def test_peak_rss_counts_the_whole_process_tree(tmp_path: Path) -> None:
     assert out.strip() == "done"
     assert m.peak_rss_mb >= 200
     assert m.wall >= 1.0 and m.cpu > 0
+
+
+def test_besides_ner_row_reports_ner_and_the_rest_for_every_document(tmp_path: Path) -> None:
+    import rows  # bench/rows.py
+
+    stats = generate(tmp_path / "corpus", 0.01)
+    totals = rows.besides_ner(tmp_path / "corpus", tmp_path, dict(os.environ))
+    assert totals["documents"] == stats["documents"]
+    assert totals["ner"] > 0 and totals["besides_ner"] > 0
+    assert 0 < totals["framework"] < totals["besides_ner"]
+    assert totals["share"] == totals["besides_ner"] / totals["ner"]
+    assert any("stage work besides NER" in line for line in rows.show({"besides_ner": totals}))
