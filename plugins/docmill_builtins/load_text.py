@@ -12,6 +12,7 @@ kept in ``meta["front_matter"]``.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from charset_normalizer import from_bytes
@@ -120,13 +121,7 @@ def flat_mapping(block: str) -> dict[Any, Any] | None:
 def _construct(pairs: list[tuple[str, str]]) -> dict[Any, Any]:
     """The mapping PyYAML builds of plain scalar ``(key, value)`` pairs: each typed by
     its resolver (as its composer does) and made by its safe constructor."""
-    if not _YAML:
-        from yaml.constructor import SafeConstructor
-        from yaml.nodes import ScalarNode
-        from yaml.resolver import Resolver
-
-        _YAML.extend((SafeConstructor(), Resolver(), ScalarNode))
-    constructor, resolver, node = _YAML
+    constructor, resolver, node = _yaml_parts()
     data: dict[Any, Any] = {}
     for key, value in pairs:
         made = []
@@ -137,8 +132,14 @@ def _construct(pairs: list[tuple[str, str]]) -> dict[Any, Any]:
     return data
 
 
-#: PyYAML's safe constructor, resolver and scalar node class, imported on first use.
-_YAML: list[Any] = []
+@cache
+def _yaml_parts() -> tuple[Any, Any, Any]:
+    """PyYAML's safe constructor, resolver and scalar node class (imported on first use)."""
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import ScalarNode
+    from yaml.resolver import Resolver
+
+    return SafeConstructor(), Resolver(), ScalarNode
 
 
 def _plain_chars(value: str) -> bool:
