@@ -13,12 +13,15 @@ name them after killing it.
 
 from __future__ import annotations
 
+import io
 import mmap
 import operator
 import os
 import pickle
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from pydantic import BaseModel
 
 from docmill.engine.failures import FRAMEWORK
 from docmill.engine.stage import Stage
@@ -304,10 +307,47 @@ def apply(state: DocState, delta: Patch) -> DocState:
 
 
 def split(delta: Patch) -> tuple[Patch, bytes | None]:
-    """A patch as :class:`Patched` carries it: the light fields, and the rest pickled."""
+    """A patch as :class:`Patched` carries it: the light fields, and the rest pickled
+    (records by :class:`_RecordPickler`)."""
     light = {name: value for name, value in delta.items() if name in LIGHT}
     heavy = {name: value for name, value in delta.items() if name not in LIGHT}
-    return light, pickle.dumps(heavy, pickle.HIGHEST_PROTOCOL) if heavy else None
+    if not heavy:
+        return light, None
+    buffer = io.BytesIO()
+    _RecordPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(heavy)
+    return light, buffer.getvalue()
+
+
+def _model(cls: type[BaseModel], values: dict[str, Any], fields_set: set[str]) -> BaseModel:
+    """A pydantic model as :class:`_RecordPickler` pickled it (what its ``__setstate__`` does)."""
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
+_GETSTATE = BaseModel.__getstate__
+_REDUCE_EX = BaseModel.__reduce_ex__
+
+
+class _RecordPickler(pickle.Pickler):
+    """Pickles a pydantic model with no extra or private values as its class, field
+    values and set fields: a third less of the worker's time on segment's and
+    extract's records than pydantic's ``__getstate__`` (a dict of four per record),
+    and half the parent's when it unpickles them."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if (
+            isinstance(obj, BaseModel)
+            and type(obj).__getstate__ is _GETSTATE  # not a model that pickles itself
+            and type(obj).__reduce_ex__ is _REDUCE_EX
+            and obj.__pydantic_extra__ is None
+            and obj.__pydantic_private__ is None
+        ):
+            return _model, (type(obj), obj.__dict__, obj.__pydantic_fields_set__)
+        return NotImplemented
 
 
 # -- deferred patches in the parent -------------------------------------------------
