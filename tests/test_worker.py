@@ -9,6 +9,7 @@ between loses nothing: the parent still has every state and sends it to a new on
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -198,6 +199,41 @@ def test_deferred_records_stay_packed_until_read_and_the_last_stage_comes_encode
                 if r.kind == kind
             )
     assert any(out is not None and out.counts.get("entity") for out in outputs)
+
+
+def test_a_parent_copy_patched_stage_by_stage_writes_what_the_worker_has(
+    tmp_path: Path,
+) -> None:
+    """What a worker sends per document and stage (:func:`protocol.patch`, pickled as
+    :func:`protocol.split` does) rebuilds the parent's copy: the same output, records
+    unpickled equal (set fields included); extract's ``found`` stays in the worker,
+    and lists the parent already has go back as one ref per run, not per record."""
+    only = ("clean_unicode", "extract_dates", "extract_entities", "load_text", "segment_text")
+    items = discover([seed_folder(tmp_path / "in", 3)])
+    mgr = build_manager(only=(*only, "validate_spans"))
+    kinds = record_kinds(mgr)
+    worker = [DocState.of(item) for item in items]
+    parent = [DocState.of(item) for item in items]
+    for stage in STAGES:
+        for here, there in zip(worker, parent, strict=True):
+            before = protocol.snapshot(here)
+            run_stage(stage, mgr, [here], kinds, max_bytes=10**6)
+            light, packed = protocol.split(protocol.patch(before, here))
+            heavy = {} if packed is None else pickle.loads(packed)
+            assert "found" not in heavy
+            if stage == "validate":  # the edits and records the parent has: two refs
+                refs = [r for r in heavy["records"] if isinstance(r, protocol.Ref)]
+                had = {name: before[name][1] or [] for name in ("edits", "records")}
+                assert refs == [protocol.Ref(k, 0, len(v)) for k, v in had.items() if v]
+            protocol.apply(there, pickle.loads(pickle.dumps(light)))
+            protocol.apply(there, heavy)
+    assert any(s.found for s in worker) and not any(s.found for s in parent)
+    for here, there in zip(worker, parent, strict=True):
+        assert there.output() == here.output()
+        assert [r.model_fields_set for r in there.output()] == [
+            r.model_fields_set for r in here.output()
+        ]
+        assert encode(there.output()) == encode(here.output())
 
 
 COLLECTING_SINK = """
