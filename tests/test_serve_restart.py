@@ -197,8 +197,9 @@ def test_a_restart_with_another_configuration_never_runs_the_old_one(
     a = Served(tmp_path, server, "a", str(a_in), "--interval", "2", "--out", str(a_out),
                "--name", "news")
     try:
-        a.wait_for(lambda: len(_complete_runs(a_out)) >= 2 and _completed(server, "news") >= 2,
-                   "two runs of A")
+        # one run shows A served (a second would only add a run's start-up, ~10 s)
+        a.wait_for(lambda: len(_complete_runs(a_out)) >= 1 and _completed(server, "news") >= 1,
+                   "a run of A")
     finally:
         a.stop()
     a_runs = _complete_runs(a_out)
