@@ -19,10 +19,12 @@ piled up meanwhile (or while the machine was suspended) follow the ``missed_runs
 policy (:func:`docmill.orchestration.schedules.plan_while_serving`).
 
 A lost Prefect API does not end serving: the runner stops at the next poll that
-finds the API gone (the flow run in progress, if any, stops by itself and publishes
-nothing), serve says so and waits for the API to answer again (it starts the local
-server again if that is the one that died), marks the run that was cut off as
-Crashed, registers again and goes on: the restart policy then runs at most one of
+finds the API gone, or within seconds when a health check beside it (:func:`watch`)
+fails twice, however long Prefect's client goes on retrying a call it had in flight
+(the flow run in progress, if any, stops by itself and publishes nothing); serve
+says so and waits for the API to answer again (it starts the local server again if
+that is the one that died), marks the run that was cut off as Crashed, registers
+again and goes on: the restart policy then runs at most one of
 the runs that came due meanwhile (``missed_runs``).
 """
 
@@ -63,6 +65,26 @@ def lost(api_url: str) -> ApiLost:
         file=sys.stderr,
     )
     return ApiLost(f"the Prefect API at {api_url} stopped answering")
+
+
+#: Longest pause between two health checks of the API while serving.
+WATCH_EVERY = 5.0
+
+
+async def watch(hook: _PolicyHook, every: float) -> None:
+    """Raise :class:`ApiLost` once the API fails two health checks in a row.
+
+    Runs beside the runner: a call the runner (or the policy) has in flight when
+    the server dies is retried by Prefect's client for about a minute (5 retries,
+    exponential back-off) before the poll that would notice returns; this check
+    ends the runner within seconds instead.
+    """
+    while True:
+        await asyncio.sleep(every)
+        if not await asyncio.to_thread(healthy, hook.api_url):
+            await asyncio.sleep(min(1.0, every))
+            if not await asyncio.to_thread(healthy, hook.api_url):
+                raise hook.lost()
 
 
 @contextlib.contextmanager
@@ -200,7 +222,10 @@ async def _serve_once(served: _Served, recovered: bool) -> None:
         print(f"docmill: {line}", file=sys.stderr)
     hook.deployment_id = deployment_id
     with contextlib.suppress(TerminationSignal):
-        await runner.start()
+        async with asyncio.TaskGroup() as group:  # the first to end (raise) cancels the other
+            watcher = group.create_task(watch(hook, min(WATCH_EVERY, hook.query_seconds)))
+            await runner.start()
+            watcher.cancel()
 
 
 async def _crash_cut_off_runs(client: Any, deployment_id: Any) -> int:
@@ -233,6 +258,14 @@ class _PolicyHook:
         self.api_url = api_url
         self.deployment_id: Any = None
         self.query_seconds = 10.0
+        self._said_lost = False
+
+    def lost(self) -> ApiLost:
+        """:func:`lost`, said once however many checks find the API gone."""
+        if self._said_lost:
+            return ApiLost(f"the Prefect API at {self.api_url} stopped answering")
+        self._said_lost = True
+        return lost(self.api_url)
 
     async def before_poll(self, client: Any) -> None:
         """Skip the runs the policy says were missed, through the runner's ``client``.
@@ -243,7 +276,7 @@ class _PolicyHook:
         if self.deployment_id is None:
             return
         if not await asyncio.to_thread(healthy, self.api_url):
-            raise lost(self.api_url)
+            raise self.lost()
         if self.policy == "all":
             return
         grace = 2 * self.query_seconds
@@ -251,7 +284,7 @@ class _PolicyHook:
             decided = await apply_serving_policy(client, self.deployment_id, self.policy, grace)
         except Exception as exc:
             if not await asyncio.to_thread(healthy, self.api_url):
-                raise lost(self.api_url) from exc
+                raise self.lost() from exc
             print(f"docmill: could not apply missed_runs: {exc}", file=sys.stderr)
             return
         line = describe_while_serving(decided, self.policy)
