@@ -221,11 +221,13 @@ async def _serve_once(served: _Served, recovered: bool) -> None:
     for line in describe(decided, served.missed_runs):
         print(f"docmill: {line}", file=sys.stderr)
     hook.deployment_id = deployment_id
-    with contextlib.suppress(TerminationSignal):
+    try:
         async with asyncio.TaskGroup() as group:  # the first to end (raise) cancels the other
             watcher = group.create_task(watch(hook, min(WATCH_EVERY, hook.query_seconds)))
             await runner.start()
             watcher.cancel()
+    except* TerminationSignal:  # inside the task group's ExceptionGroup (contextlib.suppress
+        pass  # only unwraps groups from Python 3.12)
 
 
 async def _crash_cut_off_runs(client: Any, deployment_id: Any) -> int:
