@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from docmill.records import DateMention, Finding, sort_key
+from docmill.records import DateMention, Finding, sort_key, stable_id
 
 
 def test_records_sort_by_kind_offsets_then_their_json_when_all_else_ties() -> None:
@@ -96,3 +97,20 @@ def test_updated_is_model_copy_with_update() -> None:
     private = Private(type="paragraph", start=0, end=1)
     copied = updated(private, {"index": 1})
     assert copied.index == 1 and copied._note == "n"
+
+
+def test_stable_id_is_the_digest_of_each_part_and_separator() -> None:
+    """Ids in every JSONL file are these digests: hashing the joined parts at once must
+    give what hashing them one by one did, lone surrogates and empty parts included."""
+
+    def one_by_one(*parts: object) -> str:
+        h = hashlib.sha256()
+        for part in parts:
+            h.update(str(part).encode("utf-8", "surrogatepass"))
+            h.update(b"\x1f")
+        return h.hexdigest()[:16]
+
+    odd = [("\ud800", "\udc00"), ("é😀", None, 1.5), ("a\x1f", "b")]
+    for parts in [(), ("",), ("d", "entity", 1, 2, "ORG"), *odd]:
+        assert stable_id(*parts) == one_by_one(*parts), parts
+

@@ -27,12 +27,14 @@ Severity = Literal["error", "warning", "info"]
 
 
 def stable_id(*parts: object) -> str:
-    """A short deterministic id: the first 16 hex digits of sha256 over ``parts``."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(str(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-    return h.hexdigest()[:16]
+    """A short deterministic id: the first 16 hex digits of sha256 over ``parts``, each
+    as ``str(part)`` in UTF-8 (lone surrogates passed) and followed by ``\\x1f``.
+
+    Encoded and hashed in one go: the separator is no surrogate, so encoding the joined
+    text gives the very bytes encoding each part did.
+    """
+    joined = "\x1f".join([*map(str, parts), ""])
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class Record(BaseModel):
@@ -218,7 +220,12 @@ CORE_RECORD_TYPES: tuple[type[Record], ...] = (
 
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
-_object_setattr = object.__setattr__
+#: Setters of BaseModel's slots: ``object.__setattr__`` does the same, at twice the cost
+#: (it walks the class's bases to check no class between defines its own setter).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def updated(record: RecordT, values: dict[str, Any]) -> RecordT:
@@ -233,10 +240,10 @@ def updated(record: RecordT, values: dict[str, Any]) -> RecordT:
         return record.model_copy(update=values)
     cls = type(record)
     new = cls.__new__(cls)
-    _object_setattr(new, "__dict__", {**record.__dict__, **values})
-    _object_setattr(new, "__pydantic_extra__", None)
-    _object_setattr(new, "__pydantic_fields_set__", record.__pydantic_fields_set__ | values.keys())
-    _object_setattr(new, "__pydantic_private__", None)
+    _set_dict(new, {**record.__dict__, **values})
+    _set_extra(new, None)
+    _set_fields_set(new, record.__pydantic_fields_set__ | values.keys())
+    _set_private(new, None)
     return new
 
 
