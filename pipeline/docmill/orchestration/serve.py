@@ -57,13 +57,15 @@ class ApiLost(RuntimeError):
     """The Prefect API stopped answering while serving (raised to end the runner at once)."""
 
 
-def lost(api_url: str) -> ApiLost:
-    """Say on the console that the API at ``api_url`` is lost; the error that ends the runner."""
-    print(
-        f"docmill: lost the Prefect API at {api_url}; a run in progress ends unpublished; "
-        "serving goes on once it answers again (Ctrl-C stops)",
-        file=sys.stderr,
-    )
+def lost(api_url: str, say: bool = True) -> ApiLost:
+    """Say on the console (unless ``say`` is False) that the API at ``api_url`` is lost;
+    the error that ends the runner."""
+    if say:
+        print(
+            f"docmill: lost the Prefect API at {api_url}; a run in progress ends unpublished; "
+            "serving goes on once it answers again (Ctrl-C stops)",
+            file=sys.stderr,
+        )
     return ApiLost(f"the Prefect API at {api_url} stopped answering")
 
 
@@ -264,10 +266,8 @@ class _PolicyHook:
 
     def lost(self) -> ApiLost:
         """:func:`lost`, said once however many checks find the API gone."""
-        if self._said_lost:
-            return ApiLost(f"the Prefect API at {self.api_url} stopped answering")
-        self._said_lost = True
-        return lost(self.api_url)
+        said, self._said_lost = self._said_lost, True
+        return lost(self.api_url, say=not said)
 
     async def before_poll(self, client: Any) -> None:
         """Skip the runs the policy says were missed, through the runner's ``client``.
