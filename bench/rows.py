@@ -19,6 +19,7 @@ Each returns plain numbers; :func:`run_bench.main` prints and stores them.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import statistics
 import subprocess
@@ -97,8 +98,6 @@ def empty_and_rerun(
 
 def besides_ner(corpus: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
     """CPU seconds of the stages' work besides spaCy NER, and of NER, in one process."""
-    import json
-
     out = work / "besides-ner.json"
     out.unlink(missing_ok=True)
     cmd = [sys.executable, str(HERE / "profile_stages.py"), str(corpus), "--no-profile",
@@ -130,8 +129,6 @@ def long_document_row(
         manifest = next(out.glob("*/manifest.json"), None)
         counts: dict[str, int] = {}
         if manifest is not None:
-            import json
-
             counts = json.loads(manifest.read_text())["counts"]
         rows[name] = {"wall": m.wall, "cpu": m.cpu, "peak_rss_mb": m.peak_rss_mb,
                       "words_s": stats["words"] / m.wall, "counts": counts}
