@@ -152,6 +152,39 @@ def test_worker_is_reused_across_batches_and_stops_a_blocking_read(tmp_path: Pat
     assert "is not a regular file" in piped.reject.error
 
 
+def test_each_exit_in_a_batch_names_its_own_plugin(
+    tmp_path: Path, install_plugin: Callable[..., str]
+) -> None:
+    """A worker goes on to the next document as soon as it has told of an exit.
+
+    Who exited is part of that message: the marker the parent could read instead
+    names whatever the worker is doing by the time the message is read.
+    """
+    install_plugin(
+        "exits",
+        """
+        from docmill import hookimpl
+
+        @hookimpl
+        def clean(doc):
+            if "exit" in doc.text:
+                raise SystemExit(3)
+            return []
+        """,
+    )
+    names = [f"{i:02}.txt" for i in range(40)]
+    for i, name in enumerate(names):
+        (tmp_path / name).write_text("Please exit.\n" if i % 2 else "Stay.\n")
+    states = [DocState.of(InputFile(n, tmp_path / n)) for n in names]
+    setup = WorkerSetup(only=("load_text", "clean_unicode", "exits"))
+    with WorkerPool(PoolConfig(setup, time_limit=30)) as pool:
+        loaded = pool.run("load", states, max_bytes=1000)
+        cleaned = pool.run("clean", loaded)
+    rejects = [s.reject for s in cleaned if s.reject is not None]
+    assert len(rejects) == 20
+    assert {(r.stage, r.plugin, r.error) for r in rejects} == {("clean", "exits", "SystemExit: 3")}
+
+
 def test_size_limit_rejects_a_huge_file_unread(tmp_path: Path) -> None:
     big = tmp_path / "huge.txt"
     with big.open("wb") as fh:  # 200 MB, sparse: costs no disk and no time

@@ -246,7 +246,10 @@ def serve(conn: Connection, marker: Marker, setup: WorkerSetup) -> None:
                 )
                 break  # the parent stops the run: the rest of the batch is not wanted
             except BaseException as exc:  # a plugin may even raise SystemExit
-                conn.send(Crashed(describe(exc), plugin_traceback(exc), peak_memory()))
+                where, plugin = marker.read()
+                conn.send(
+                    Crashed(describe(exc), plugin_traceback(exc), where, plugin, peak_memory())
+                )
                 continue  # the parent replaces it with a reject: not live any more
             light, packed = split(patch(before, state))
             output = None

@@ -272,8 +272,9 @@ class StageWorker:
                             raise _plugin_error(answer)
                         else:
                             assert isinstance(answer, Crashed), answer
-                            where, plugin = self.running()
-                            failure = _failed(item, where, plugin, answer.error, answer.traceback)
+                            failure = _failed(
+                                item, answer.stage, answer.plugin, answer.error, answer.traceback
+                            )
                             results.append(failure)
                             failed = True
                         continue

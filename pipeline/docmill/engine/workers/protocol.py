@@ -109,11 +109,15 @@ class Patched(NamedTuple):
 class Crashed(NamedTuple):
     """Child: something escaped the stage (SystemExit in a plugin): the document is a reject.
 
-    The parent names the stage and plugin from the :class:`Marker`.
+    ``stage`` and ``plugin`` are what the :class:`Marker` said when it escaped, read by
+    the child before it sends this: by the time the parent reads the message, the
+    child has gone on to the next document and marked that one.
     """
 
     error: str
     traceback: str | None
+    stage: str
+    plugin: str
     peak: int = 0
 
 
