@@ -41,8 +41,11 @@ eval: $(STAMP)
 browser:
 	@scripts/ensure-chromium.sh
 
+# One pytest process per core (pytest-xdist), a test module's tests in one process
+# (module-scoped servers start once); PYTEST_ARGS="-n 0" runs them in this process.
+PYTEST_ARGS ?= -n auto --dist loadfile
 pytest: $(STAMP) browser
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint pytest
 
