@@ -11,6 +11,7 @@ Hypothesis makes and on every sample text of the repository.
 from __future__ import annotations
 
 import re
+import string
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(), st.text(alphabet="ab1_ é²½Ⅻ和かー한\n")))
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="ab1_ é²½Ⅻ和かー한\n"),
+        st.text(alphabet=string.printable),
+        st.text(alphabet=string.ascii_letters + " .\u2019\u201cÉß\ud800\U0001d400Ⅻ和"),
+    )
+)
 def test_letters_counts_one_match_per_letter(text: str) -> None:
     """``letters`` counts what one match per letter (and per CJK character) counts."""
     assert language.letters(text) == len(_LETTER.findall(text)) + len(_CJK.findall(text))

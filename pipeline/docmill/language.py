@@ -46,6 +46,8 @@ SAMPLE_CHARS = 5000
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _CJKS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
 _lock = threading.Lock()
 _model: list[Any] = []
 #: Detections py3langid makes itself before docmill builds its faster scorer of the
@@ -79,12 +81,22 @@ def _identifier(asking: int = 1) -> Any:
 
 
 def letters(text: str) -> int:
-    """The weight of ``text``'s letters for :data:`MIN_LETTERS` (CJK characters count twice).
+    r"""The weight of ``text``'s letters for :data:`MIN_LETTERS` (CJK characters count twice).
 
-    Counted as what removing them takes off the length (runs at once, not one
-    match object per letter: the same count at less than half the cost).
+    The ASCII letters are counted as the bytes ``bytes.translate`` deletes from the
+    UTF-8 text (in ASCII, ``[^\W\d_]`` is ``[A-Za-z]``, and no byte of a longer
+    character is below 0x80); only the runs of other characters go through the
+    regular expressions, counted as what removing their letters takes off their
+    length. The same count as the expressions over the whole text, at a quarter of
+    the cost on news text (most of it ASCII).
     """
-    return 2 * len(text) - len(_LETTERS.sub("", text)) - len(_CJKS.sub("", text))
+    data = text.encode("utf-8", "surrogatepass")
+    count = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    if len(data) == len(text):  # all ASCII
+        return count
+    for run in _NON_ASCII.findall(text):
+        count += 2 * len(run) - len(_LETTERS.sub("", run)) - len(_CJKS.sub("", run))
+    return count
 
 
 def classify(text: str) -> tuple[str, float] | None:
