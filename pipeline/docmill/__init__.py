@@ -6,6 +6,7 @@ importable from here (the built-in plugins import nothing else).
 
 from typing import TYPE_CHECKING, Any
 
+from docmill.as_is import validates_as_is
 from docmill.hookspecs import PROJECT, hookimpl, hookspec
 from docmill.limits import LimitExceeded, Limits
 from docmill.metadata import iso_date, language_tag, person, plain
@@ -81,5 +82,6 @@ __all__ = [
     "plain",
     "read_run",
     "run",
+    "validates_as_is",
     "write_report",
 ]

@@ -226,6 +226,9 @@ _set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+#: ``cls.__new__`` of a model: no class of a record defines one, and the lookup
+#: through the bases costs as much as the call.
+_new = object.__new__
 
 
 def updated(record: RecordT, values: dict[str, Any]) -> RecordT:
@@ -243,6 +246,18 @@ def updated(record: RecordT, values: dict[str, Any]) -> RecordT:
     _set_dict(new, {**record.__dict__, **values})
     _set_extra(new, None)
     _set_fields_set(new, record.__pydantic_fields_set__ | values.keys())
+    _set_private(new, None)
+    return new
+
+
+def built(cls: type[RecordT], values: dict[str, Any]) -> RecordT:
+    """The record ``cls.model_validate(values)`` returns, for values
+    :func:`docmill.as_is.as_is_check` accepted (they validate as they are): ``values``
+    become its fields (the dict itself, which the caller gives up), all of them set."""
+    new = _new(cls)
+    _set_dict(new, values)
+    _set_extra(new, None)
+    _set_fields_set(new, set(values))
     _set_private(new, None)
     return new
 

@@ -14,8 +14,9 @@ What is cheaper than finishing one record at a time: the spans' offsets are
 mapped to the source in one pass (:meth:`docmill.text.EditedText.to_source_all`);
 the data validated is the record's ``__dict__`` instead of ``model_dump()`` when
 the type's dump is provably that dict (:func:`dump_is_dict`: plain fields, no
-serializer, decided once per type); the id is set on the new record instead of
-copying it again.
+serializer, decided once per type); the validation itself is left to pydantic only
+when the values do not provably validate as they are (:func:`validated`); the id is
+set on the new record instead of copying it again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, PlainSerializer, WrapSerializer
 
-from docmill.records import Record, Span, fill_in, span_id
+from docmill.as_is import as_is_check
+from docmill.records import Record, RecordT, Span, built, fill_in, span_id
 from docmill.text import CleanText
 
 #: Field types whose values ``model_dump`` returns as they are (no copy, no conversion).
@@ -84,6 +86,15 @@ def fields_of(record: Record) -> dict[str, Any]:
     return record.model_dump()
 
 
+def validated(cls: type[RecordT], data: dict[str, Any]) -> RecordT:
+    """``cls.model_validate(data)``, without pydantic when ``data`` provably validates
+    as it is (:func:`docmill.as_is.as_is_check`): the same record either way."""
+    check = as_is_check(cls)
+    if check is not None and check(data):
+        return built(cls, data)
+    return cls.model_validate(data)
+
+
 def _outside(record: Span, length: int) -> ValueError:
     return ValueError(
         f"{record.kind} span [{record.start}, {record.end}) is outside the cleaned text "
@@ -124,12 +135,12 @@ def finish_all(
         data["doc_id"] = doc_id
         data["plugin"] = plugin
         if not isinstance(record, Span):
-            finished.append(type(record).model_validate(data))
+            finished.append(validated(type(record), data))
             continue
         data["start"], data["end"] = next(mapped)
         data["text"] = text[record.start : record.end]
         data["id"] = ""
-        span = type(record).model_validate(data)
+        span = validated(type(record), data)
         finished.append(fill_in(span, {"id": span_id(doc_id, span)}))
     if problem is not None:
         raise problem

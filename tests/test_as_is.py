@@ -1,8 +1,10 @@
-"""validate_spans skips pydantic only for records that provably validate as they are.
+"""docmill.as_is: pydantic is skipped only for values that provably validate as they are.
 
-``_validates_as_is`` is a shortcut of the re-validation (``type(r).model_validate(
-r.model_dump())``): when it says yes, pydantic must agree, and the records a real run
-makes must take it (else it saves nothing).
+``validates_as_is`` is a shortcut of ``type(r).model_validate(r.model_dump())`` (what
+validate_spans re-checks) and ``engine.spans.validated`` of ``cls.model_validate(data)``
+(how the framework finishes a plugin's records): when the shortcut says yes, pydantic
+must agree and give the same record, and the records a real run makes must take it
+(else it saves nothing).
 """
 
 from __future__ import annotations
@@ -16,7 +18,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError, field_validator
 
-from docmill import DateMention, Document, Edit, Entity, Finding, Quote, Record, Segment, Span
+from docmill import (
+    DateMention,
+    Document,
+    Edit,
+    Entity,
+    Finding,
+    Quote,
+    Record,
+    Segment,
+    Span,
+    validates_as_is,
+)
+from docmill.engine.spans import validated
 from docmill_builtins import validate_spans
 from tests.conftest import SEEDS, run_builtins
 
@@ -92,8 +106,22 @@ def test_as_is_only_when_pydantic_accepts(cls: type[Record], data: st.DataObject
         else:
             fields[name] = data.draw(values)
     rec = cls.model_construct(**fields)
-    if validate_spans._validates_as_is(rec):
+    if validates_as_is(rec):
         assert _pydantic_accepts(rec), fields
+    try:
+        expected = cls.model_validate(fields)
+    except ValidationError:
+        with pytest.raises(ValidationError):
+            validated(cls, dict(fields))
+        return
+    got = validated(cls, dict(fields))
+    assert type(got) is cls
+    assert got.__dict__ == expected.__dict__
+    assert list(got.__dict__) == list(expected.__dict__)
+    assert got.model_fields_set == expected.model_fields_set
+    assert got.__pydantic_extra__ == expected.__pydantic_extra__
+    assert got.__pydantic_private__ == expected.__pydantic_private__
+    assert got.model_dump_json() == expected.model_dump_json()
 
 
 def _valid(cls: type[Record]) -> Record:
@@ -111,7 +139,7 @@ def _valid(cls: type[Record]) -> Record:
 
 @pytest.mark.parametrize("cls", [Entity, Segment, Quote, DateMention, Edit, Money])
 def test_valid_records_of_plain_types_skip_pydantic(cls: type[Record]) -> None:
-    assert validate_spans._validates_as_is(_valid(cls))
+    assert validates_as_is(_valid(cls))
 
 
 @pytest.mark.parametrize(
@@ -130,7 +158,7 @@ def test_valid_records_of_plain_types_skip_pydantic(cls: type[Record]) -> None:
     ],
 )
 def test_pydantic_asked_when_it_cannot_be_told(rec: Record, why: str) -> None:
-    assert not validate_spans._validates_as_is(rec), why
+    assert not validates_as_is(rec), why
 
 
 def test_every_record_a_run_makes_but_findings_skips_pydantic() -> None:
@@ -142,7 +170,7 @@ def test_every_record_a_run_makes_but_findings_skips_pydantic() -> None:
         for rec in result.output:
             if isinstance(rec, (Finding, Document)):
                 continue
-            assert validate_spans._validates_as_is(rec), rec
+            assert validates_as_is(rec), rec
             taken += 1
     assert taken > 200
 
