@@ -35,7 +35,7 @@ _BOUNDED = (frozenset({int}), frozenset({float}))
 Check = Callable[[dict[str, Any]], bool]
 
 
-def _accepted(annotation: Any) -> tuple[frozenset[type], frozenset[tuple[type, Any]]] | None:
+def accepted(annotation: Any) -> tuple[frozenset[type], frozenset[tuple[type, Any]]] | None:
     """(types, literal pairs) a field of this annotation takes as they are; None when
     it is not made of atoms, Literals of atoms and unions of them."""
     if annotation in _ATOMS:
@@ -50,7 +50,7 @@ def _accepted(annotation: Any) -> tuple[frozenset[type], frozenset[tuple[type, A
         free: frozenset[type] = frozenset()
         pairs: frozenset[tuple[type, Any]] = frozenset()
         for arg in get_args(annotation):
-            one = _accepted(arg)
+            one = accepted(arg)
             if one is None:
                 return None
             free, pairs = free | one[0], pairs | one[1]
@@ -106,9 +106,9 @@ def as_is_check(cls: type[BaseModel]) -> Check | None:
     lines = ["    if tuple(values) != _ORDER:", "        return False"]
     lines.append(f"    {', '.join(f'v{i}' for i in range(len(order)))}, = values.values()")
     for i, (name, field) in enumerate(cls.model_fields.items()):
-        accepted = _accepted(field.annotation)
+        taken = accepted(field.annotation)
         if (
-            accepted is None
+            taken is None
             or field.alias not in (None, name)
             or field.validation_alias not in (None, name)
             or field.serialization_alias not in (None, name)
@@ -116,7 +116,7 @@ def as_is_check(cls: type[BaseModel]) -> Check | None:
             or getattr(field, "exclude_if", None) is not None  # pydantic 2.12 and later
         ):
             return None
-        free, pairs = accepted
+        free, pairs = taken
         bounds = list(field.metadata)
         if bounds and (
             free not in _BOUNDED or pairs or not all(type(b) in _BOUNDS for b in bounds)

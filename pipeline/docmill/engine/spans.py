@@ -21,33 +21,23 @@ set on the new record instead of copying it again.
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, PlainSerializer, WrapSerializer
 
-from docmill.as_is import as_is_check
+from docmill.as_is import accepted, as_is_check
 from docmill.records import Record, RecordT, Span, built, fill_in, span_id
 from docmill.text import CleanText
-
-#: Field types whose values ``model_dump`` returns as they are (no copy, no conversion).
-_ATOMS: frozenset[Any] = frozenset({str, int, float, bool, type(None)})
 
 #: Per record type: whether :func:`dump_is_dict` holds (decided at its first record).
 _dict_is_dump: dict[type[BaseModel], bool] = {}
 
 
 def _plain(annotation: Any) -> bool:
-    """Whether a field of this type holds only values ``model_dump`` passes through."""
-    if annotation in _ATOMS:
-        return True
-    origin = get_origin(annotation)
-    if origin is Literal:
-        return all(type(arg) in _ATOMS for arg in get_args(annotation))
-    if origin is Union or origin is types.UnionType:
-        return all(_plain(arg) for arg in get_args(annotation))
-    return False
+    """Whether a field of this type holds only values ``model_dump`` passes through:
+    atoms, Literals of atoms and unions of them (:func:`docmill.as_is.accepted`)."""
+    return accepted(annotation) is not None
 
 
 def dump_is_dict(cls: type[BaseModel]) -> bool:
