@@ -226,8 +226,8 @@ _set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-#: ``cls.__new__`` of a model: no class of a record defines one, and the lookup
-#: through the bases costs as much as the call.
+#: ``cls.__new__`` for :func:`built`, whose types (those ``as_is_check`` accepts) keep
+#: ``object.__new__``: the lookup through the bases cost as much as the call.
 _new = object.__new__
 
 
