@@ -8,7 +8,8 @@
   reused from the first run: its wall time beyond an empty run's;
 * ``stage work besides NER``: :mod:`profile_stages` ``--no-profile --cpu`` on a
   corpus, in one process (no Prefect, no worker): CPU seconds of spaCy NER and
-  of everything else the stages do, and their ratio;
+  of everything else the stages do, and their ratio, past the first batch (the
+  once-per-worker set-up, shown on its own: what a big corpus pays per document);
 * ``long document``: one long plain-text document (the articles' bodies one after
   another, :func:`corpus.long_document`) against the same pieces as many files,
   ``docmill run --full`` both, back to back: wall time, words/s and their ratio.
@@ -160,7 +161,9 @@ def show(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"- stage work besides NER ({b['documents']} documents, one process, CPU): "
             f"{b['besides_ner']:.1f} s (framework {b['framework']:.1f} s) against spaCy NER "
-            f"{b['ner']:.1f} s: **{100 * b['share']:.0f}%** of NER"
+            f"{b['ner']:.1f} s: **{100 * b['share']:.0f}%** of NER; before them, once per "
+            f"worker, the first {b['warm_documents']} documents: NER {b['warm_ner']:.1f} s, "
+            f"the rest {b['warm_besides_ner']:.1f} s (model load, imports, first calls)"
         )
     if "long" in results:
         lg = results["long"]
