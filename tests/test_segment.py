@@ -13,7 +13,8 @@ from docmill.records import Segment
 from docmill_builtins.segment_text import paragraphs, sentences
 from tests.conftest import run_builtins
 
-GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "eval" / "golden_rules_en.json"
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT.parent / "shared" / "eval" / "golden_rules_en.json"
 
 
 def split(text: str) -> list[str]:
@@ -70,6 +71,31 @@ def test_segments_tile_paragraphs_with_exact_offsets() -> None:
     for s in sents:
         assert any(p.start <= s.start and s.end <= p.end for p in paras)
     assert text[sents[1].start : sents[1].end] == "First  sentence here."
+
+
+#: The characters a paragraph's edges depend on: line breaks, other blanks \s
+#: knows (a no-break space, U+2028, NEL, the file separator), and non-blank ones.
+_PARAGRAPH_CHARS = ["\n", "\n", " ", "\t", "\r", "\x0b", "\x1c", "\x85", "\u00a0",
+                    "\u2028", "a", "b.", "“", "\u200b"]
+
+
+@given(st.lists(st.sampled_from(_PARAGRAPH_CHARS), max_size=60).map("".join))
+@settings(max_examples=600, deadline=None)
+def test_paragraphs_are_the_paragraph_patterns_matches(text: str) -> None:
+    from docmill_builtins.segment_text import _PARAGRAPH
+
+    assert list(paragraphs(text)) == [m.span() for m in _PARAGRAPH.finditer(text)]
+
+
+def test_paragraphs_of_real_text_are_the_patterns_matches() -> None:
+    from docmill_builtins.segment_text import _PARAGRAPH
+
+    text = "\n".join((ROOT / "seeds" / name).read_text(encoding="utf-8")
+                     for name in sorted(p.name for p in (ROOT / "seeds").iterdir()
+                                        if p.suffix in (".md", ".txt")))
+    found = list(paragraphs(text))
+    assert len(found) > 20
+    assert found == [m.span() for m in _PARAGRAPH.finditer(text)]
 
 
 ABBREVIATED = [
