@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
 
 from docmill import language
-from docmill.langid_fast import FastScorer, build
+from docmill.langid_fast import FastScorer, build, first_met
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,6 +105,21 @@ def test_classify_many_is_classify_of_each(texts: list[str]) -> None:
     """Texts scored together (joined by a separator byte) score as each alone."""
     ident, fast = _pair()
     assert fast.classify_many(texts) == [ident.classify(text) for text in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**20), max_size=400)
+    | st.lists(st.integers(0, 5), max_size=400)
+    | st.lists(st.integers(0, 2**61), max_size=40)
+)
+def test_first_met_is_unique_in_the_order_of_first_occurrence(values: list[int]) -> None:
+    keys = np.array(values, dtype=np.int64)
+    distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    found, found_counts = first_met(keys)
+    assert found.tolist() == distinct[order].tolist()
+    assert found_counts.tolist() == counts[order].tolist()
 
 
 def _sample_texts() -> list[str]:

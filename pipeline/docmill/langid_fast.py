@@ -97,9 +97,7 @@ class FastScorer:
         found = found[found >= 0]
         if not len(found):
             return None
-        features, first, counts = np.unique(found, return_index=True, return_counts=True)
-        order = np.argsort(first, kind="stable")
-        return features[order], counts[order]
+        return first_met(found)
 
     def _scores(self, size: int, counted: tuple[_Ints, _Ints] | None) -> Any:
         """py3langid's ``_decide`` with ``norm_probs`` from the counts of a text of ``size``
@@ -148,21 +146,59 @@ class FastScorer:
         owner = np.repeat(np.arange(len(datas), dtype=np.int64), sizes)[: len(joined)]
         kept = found >= 0
         keys = owner[kept] * self.features + found[kept]
-        unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        order = np.argsort(first, kind="stable")
-        unique, counts = unique[order], counts[order]
+        unique, counts = first_met(keys)
         whose = unique // self.features
-        bounds = np.searchsorted(whose, np.arange(len(datas) + 1))
-        out = []
-        for i, data in enumerate(datas):
-            lo, hi = int(bounds[i]), int(bounds[i + 1])
-            counted = (unique[lo:hi] % self.features, counts[lo:hi]) if hi > lo else None
-            out.append(self._best(self._scores(len(data), counted)))
-        return out
+        bounds = np.searchsorted(whose, np.arange(len(datas) + 1)).tolist()
+        features = (unique % self.features).astype(np.intp)
+        weights = np.log1p(counts.astype(np.float32))
+        # one row per text: the dot product as _scores takes it, text by text (the
+        # order of its terms fixes the float sums); every step after it is
+        # element by element or per row, so it is taken for all rows at once
+        scores = np.zeros((len(datas), len(self.classes)), dtype=np.float32)
+        for i in range(len(datas)):
+            lo, hi = bounds[i], bounds[i + 1]
+            if hi > lo:
+                scores[i] = weights[lo:hi] @ self.table[features[lo:hi]] + self.prior
+        scale = [1.0 / math.sqrt(len(data) or 1) for data in datas]
+        scores *= np.array(scale, dtype=np.float32)[:, None]
+        np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        for i, j in self.alias_pairs:
+            scores[:, i] += scores[:, j]
+            scores[:, j] = 0.0
+        best = scores.argmax(axis=1)
+        chances = scores[np.arange(len(datas)), best].tolist()
+        return [(self.classes[b], p) for b, p in zip(best.tolist(), chances, strict=True)]
 
 
 #: The byte that separates texts in :meth:`FastScorer.classify_many` (never in UTF-8).
 SEPARATOR = 0xFF
+
+
+def first_met(keys: _Ints) -> tuple[_Ints, _Ints]:
+    """(the distinct values of ``keys`` in the order of their first occurrence, how many
+    times each occurs), for non-negative ``keys``.
+
+    What ``np.unique(keys, return_index=True, return_counts=True)`` reordered by the
+    first indices gives, with one plain sort instead of its stable argsort and a second
+    one: each key is packed with its position (so no two values are equal and any sort
+    puts them in the same order), sorted, and each run of equal keys starts with its
+    first position; the runs are put back in the order of those positions the same
+    way. 4x faster on a document's features. Keys too wide to pack take ``np.unique``.
+    """
+    n = len(keys)
+    shift = max(n.bit_length(), 1)
+    if n == 0 or max(int(keys.max()).bit_length(), shift) + shift > 62:
+        distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")
+        return distinct[order], counts[order]
+    low = (1 << shift) - 1
+    packed = np.sort((keys.astype(np.int64) << shift) | np.arange(n, dtype=np.int64))
+    ranked = packed >> shift
+    starts = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
+    counts = np.diff(np.append(starts, n))
+    order = np.sort(((packed[starts] & low) << shift) | np.arange(len(starts))) & low
+    return ranked[starts][order], counts[order]
 
 
 def state_depths(ident: Any) -> _Ints | None:
