@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from docmill.records import DateMention, Finding, sort_key, stable_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from docmill.records import DateMention, Entity, Finding, Segment, sort_key, span_id, stable_id
 
 
 def test_records_sort_by_kind_offsets_then_their_json_when_all_else_ties() -> None:
@@ -114,3 +117,23 @@ def test_stable_id_is_the_digest_of_each_part_and_separator() -> None:
     for parts in [(), ("",), ("d", "entity", 1, 2, "ORG"), *odd]:
         assert stable_id(*parts) == one_by_one(*parts), parts
 
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=20),
+    st.integers(0, 10**9),
+    st.integers(0, 10**9),
+    st.text(max_size=12),
+    st.sampled_from(["paragraph", "sentence"]),
+)
+def test_span_id_is_the_stable_id_of_its_parts(
+    doc_id: str, start: int, end: int, label: str, kind: str
+) -> None:
+    """Every span's id in the JSONL: the digest of (doc_id, kind, start, end, id fields)."""
+    entity = Entity(start=start, end=end, label=label)
+    assert span_id(doc_id, entity) == stable_id(doc_id, "entity", start, end, label)
+    segment = Segment(start=start, end=end, type=kind)
+    assert span_id(doc_id, segment) == stable_id(doc_id, "segment", start, end, kind)
+    date = DateMention(start=start, end=end)
+    assert span_id(doc_id, date) == stable_id(doc_id, "date", start, end)
