@@ -79,11 +79,15 @@ def test_peak_rss_counts_the_whole_process_tree(tmp_path: Path) -> None:
 
 
 def test_besides_ner_row_reports_ner_and_the_rest_for_every_document(tmp_path: Path) -> None:
+    """Every document is run: the first batch (here all but one) as the worker's first,
+    its one-off set-up shown apart, the rest measured."""
     import rows  # bench/rows.py
 
     stats = generate(tmp_path / "corpus", 0.01)
     totals = rows.besides_ner(tmp_path / "corpus", tmp_path, dict(os.environ))
-    assert totals["documents"] == stats["documents"]
+    assert totals["documents"] >= 1
+    assert totals["warm_documents"] + totals["documents"] == stats["documents"]
+    assert totals["warm_ner"] > 0 and totals["warm_besides_ner"] > 0
     assert totals["ner"] > 0 and totals["besides_ner"] > 0
     assert 0 < totals["framework"] < totals["besides_ner"]
     assert totals["share"] == totals["besides_ner"] / totals["ner"]
