@@ -212,6 +212,11 @@ async def docmill_flow(
             for stage, seconds in last.seconds.items():
                 run.timings[stage] += seconds
             ready.update((state.source, state) for state in last.states)
+            # Prefect keeps every task run's result until the flow run ends (its
+            # context's run_results, for dependency tracking), so a batch's states
+            # outlived their writing: let go here, the flow process stays flat (10 MB
+            # of news, run twice side by side: 127 -> 223 MB held, 120 -> 141 MB not)
+            last.states = []
             write_ready()
             drained[0] += 1
             # a damaged reused document found while writing adds a batch of its own
