@@ -102,18 +102,24 @@ class FastScorer:
     def _scores(self, size: int, counted: tuple[_Ints, _Ints] | None) -> Any:
         """py3langid's ``_decide`` with ``norm_probs`` from the counts of a text of ``size``
         bytes: the probability of each class."""
-        if counted is None:
-            scores = np.full(len(self.classes), 0.0, dtype=np.float32)
-        else:
+        raw = np.zeros((1, len(self.classes)), dtype=np.float32)
+        if counted is not None:
             features, counts = counted
             idx = features.astype(np.intp)
-            scores = np.log1p(counts.astype(np.float32)) @ self.table[idx] + self.prior
-        scores *= 1.0 / math.sqrt(size or 1)
-        np.exp(scores - scores.max(), out=scores)
-        scores /= scores.sum()
+            raw[0] = np.log1p(counts.astype(np.float32)) @ self.table[idx] + self.prior
+        return self._normalised(raw, [size])[0]
+
+    def _normalised(self, scores: Any, sizes: list[int]) -> Any:
+        """The rows of raw ``scores`` (one per text of ``sizes`` bytes; all zeros for a
+        text without features) as py3langid's ``_decide`` normalises each, in place:
+        every step is element by element or per row, so rows are taken all at once."""
+        scale = [1.0 / math.sqrt(size or 1) for size in sizes]
+        scores *= np.array(scale, dtype=np.float32)[:, None]
+        np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
         for i, j in self.alias_pairs:
-            scores[i] += scores[j]
-            scores[j] = 0.0
+            scores[:, i] += scores[:, j]
+            scores[:, j] = 0.0
         return scores
 
     def _best(self, scores: Any) -> tuple[str, float]:
@@ -152,20 +158,13 @@ class FastScorer:
         features = (unique % self.features).astype(np.intp)
         weights = np.log1p(counts.astype(np.float32))
         # one row per text: the dot product as _scores takes it, text by text (the
-        # order of its terms fixes the float sums); every step after it is
-        # element by element or per row, so it is taken for all rows at once
+        # order of its terms fixes the float sums), then normalised all at once
         scores = np.zeros((len(datas), len(self.classes)), dtype=np.float32)
         for i in range(len(datas)):
             lo, hi = bounds[i], bounds[i + 1]
             if hi > lo:
                 scores[i] = weights[lo:hi] @ self.table[features[lo:hi]] + self.prior
-        scale = [1.0 / math.sqrt(len(data) or 1) for data in datas]
-        scores *= np.array(scale, dtype=np.float32)[:, None]
-        np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        for i, j in self.alias_pairs:
-            scores[:, i] += scores[:, j]
-            scores[:, j] = 0.0
+        scores = self._normalised(scores, [len(data) for data in datas])
         best = scores.argmax(axis=1)
         chances = scores[np.arange(len(datas)), best].tolist()
         return [(self.classes[b], p) for b, p in zip(best.tolist(), chances, strict=True)]
