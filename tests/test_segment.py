@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,8 @@ def test_segments_tile_paragraphs_with_exact_offsets() -> None:
     assert text[sents[1].start : sents[1].end] == "First  sentence here."
 
 
+#: What docmill's paragraphs were, as a pattern: paragraphs() must find its matches.
+_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)
 #: The characters a paragraph's edges depend on: line breaks, other blanks \s
 #: knows (a no-break space, U+2028, NEL, the file separator), and non-blank ones.
 _PARAGRAPH_CHARS = ["\n", "\n", " ", "\t", "\r", "\x0b", "\x1c", "\x85", "\u00a0",
@@ -82,14 +85,10 @@ _PARAGRAPH_CHARS = ["\n", "\n", " ", "\t", "\r", "\x0b", "\x1c", "\x85", "\u00a0
 @given(st.lists(st.sampled_from(_PARAGRAPH_CHARS), max_size=60).map("".join))
 @settings(max_examples=600, deadline=None)
 def test_paragraphs_are_the_paragraph_patterns_matches(text: str) -> None:
-    from docmill_builtins.segment_text import _PARAGRAPH
-
     assert list(paragraphs(text)) == [m.span() for m in _PARAGRAPH.finditer(text)]
 
 
 def test_paragraphs_of_real_text_are_the_patterns_matches() -> None:
-    from docmill_builtins.segment_text import _PARAGRAPH
-
     text = "\n".join((ROOT / "seeds" / name).read_text(encoding="utf-8")
                      for name in sorted(p.name for p in (ROOT / "seeds").iterdir()
                                         if p.suffix in (".md", ".txt")))

@@ -33,8 +33,12 @@ def stable_id(*parts: object) -> str:
     Encoded and hashed in one go: the separator is no surrogate, so encoding the joined
     text gives the very bytes encoding each part did.
     """
-    joined = "\x1f".join([*map(str, parts), ""])
-    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return _digest("\x1f".join([*map(str, parts), ""]))
+
+
+def _digest(text: str) -> str:
+    """The first 16 hex digits of sha256 over ``text`` in UTF-8, lone surrogates passed."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class Record(BaseModel):
@@ -279,7 +283,7 @@ def span_id(doc_id: str, record: Span) -> str:
     text = f"{doc_id!s}\x1f{record.kind!s}\x1f{record.start!s}\x1f{record.end!s}\x1f"
     for name in record.id_fields:
         text += f"{getattr(record, name)!s}\x1f"
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return _digest(text)
 
 
 class _JsonTie:

@@ -38,8 +38,6 @@ from docmill import CleanText, Segment, hookimpl
 from docmill_builtins.sentences_en import PYSBD_VERSION, Abbreviations, EnglishProcessor
 from docmill_builtins.sentences_ptko import LANGUAGES as _ADDED
 
-#: A paragraph (what :func:`paragraphs` finds, faster than this pattern does).
-_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)
 #: Two line breaks with nothing but blanks between them: inside a paragraph break.
 _BLANK = re.compile(r"\n\s*\n")
 _NON_BLANK = re.compile(r"\S")
@@ -125,9 +123,10 @@ def _char_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
 def paragraphs(text: str) -> Iterator[tuple[int, int]]:
     r"""(start, end) of each paragraph: text between blank lines, whitespace trimmed.
 
-    The matches of :data:`_PARAGRAPH`, found without it: that pattern tries its
-    look-ahead after every non-blank character (a tenth of what splitting sentences
-    costs). A paragraph runs from a non-blank character to the last non-blank one
+    The matches of ``\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)`` (DOTALL; what this did before,
+    and what tests/test_segment.py holds it to), found without it: that pattern tries
+    its look-ahead after every non-blank character (a tenth of what splitting
+    sentences costs). A paragraph runs from a non-blank character to the last non-blank one
     before the first run of blanks holding two line breaks (what ``_BLANK`` finds
     first, searching from line breaks only), or before the end of the text
     (``\s`` and ``str.isspace`` are the same characters). As in the pattern, whose
